@@ -1,0 +1,143 @@
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+
+import dllab
+from dllab import doctor
+from dllab.runs import runs_root
+
+
+def test_set_seed_makes_torch_numpy_and_random_repeatable():
+    import random
+
+    dllab.set_seed(7)
+    first = (torch.randn(3), np.random.rand(3), random.random())  # noqa: NPY002
+    dllab.set_seed(7)
+    second = (torch.randn(3), np.random.rand(3), random.random())  # noqa: NPY002
+    assert torch.equal(first[0], second[0])
+    assert np.array_equal(first[1], second[1])
+    assert first[2] == second[2]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "7", True, 2**32])
+def test_set_seed_rejects_bad_seed(bad):
+    with pytest.raises(ValueError, match="seed must be an int"):
+        dllab.set_seed(bad)
+
+
+def test_get_device_honours_lab_device(monkeypatch):
+    monkeypatch.setenv("LAB_DEVICE", "cpu")
+    assert dllab.get_device() == torch.device("cpu")
+
+
+def test_get_device_rejects_unknown_name(monkeypatch):
+    monkeypatch.setenv("LAB_DEVICE", "tpu")
+    with pytest.raises(ValueError, match=r"'tpu'.*allowed: cpu, cuda, cuda:N, mps"):
+        dllab.get_device()
+
+
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason="checks the message on a machine without CUDA"
+)
+def test_get_device_says_when_requested_gpu_is_missing(monkeypatch):
+    monkeypatch.setenv("LAB_DEVICE", "cuda")
+    with pytest.raises(RuntimeError, match="no CUDA device is visible"):
+        dllab.get_device()
+
+
+def test_get_device_default_is_available_device():
+    device = dllab.get_device()
+    assert torch.zeros(1, device=device).device.type == device.type
+
+
+@pytest.mark.parametrize(
+    ("value", "quick"), [("1", True), ("true", True), ("0", False), ("", False)]
+)
+def test_quick_mode(monkeypatch, value, quick):
+    monkeypatch.setenv("LAB_QUICK", value)
+    assert dllab.is_quick() is quick
+    assert dllab.pick(full=1000, quick=10) == (10 if quick else 1000)
+
+
+def test_quick_mode_rejects_unknown_value(monkeypatch):
+    monkeypatch.setenv("LAB_QUICK", "maybe")
+    with pytest.raises(ValueError, match="LAB_QUICK='maybe'"):
+        dllab.is_quick()
+
+
+def test_run_dirs_never_collide(tmp_path):
+    dirs = [dllab.new_run_dir("lab") for _ in range(5)] + [dllab.new_run_dir("lab", "lr0.01")]
+    assert len(set(dirs)) == 6
+    assert all(d.is_dir() and d.parent == tmp_path / "runs" / "lab" for d in dirs)
+    assert re.fullmatch(r"\d{8}-\d{6}(\.\d+)?", dirs[1].name)
+    assert dirs[-1].name.endswith("-lr0.01")
+
+
+def test_run_dir_rejects_bad_names():
+    with pytest.raises(ValueError, match=r"lab='\.\./x'.*allowed"):
+        dllab.new_run_dir("../x")
+    with pytest.raises(ValueError, match="name='a b'"):
+        dllab.new_run_dir("lab", "a b")
+
+
+def test_runs_root_is_repository_runs_without_override(monkeypatch):
+    monkeypatch.delenv("LAB_RUNS_DIR")
+    repo = Path(dllab.__file__).resolve().parents[2]
+    assert (repo / "pyproject.toml").exists()
+    assert runs_root() == repo / "runs"
+
+
+def test_show_saves_png_in_script_mode_without_overwriting(tmp_path, capsys):
+    run = dllab.new_run_dir("lab")
+    paths = []
+    for _ in range(2):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0])
+        paths.append(dllab.show(fig, "curve", run))
+    assert [p.name for p in paths] == ["curve.png", "curve-2.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
+    assert f"figure saved: {paths[0]}" in capsys.readouterr().out
+    assert plt.get_fignums() == []  # closed after saving
+
+
+def test_show_needs_a_run_dir_in_script_mode():
+    fig, _ = plt.subplots()
+    with pytest.raises(ValueError, match="needs run_dir"):
+        dllab.show(fig, "x")
+    plt.close(fig)
+
+
+def test_doctor_report_and_banner(monkeypatch):
+    monkeypatch.setenv("LAB_DEVICE", "cpu")
+    facts = doctor.report()
+    assert facts["torch"] == torch.__version__
+    assert facts["device"] == "cpu"
+    assert facts["dllab"].endswith(os.path.join("lib", "dllab"))
+    assert facts["cuda_available"] is torch.cuda.is_available()
+    line = doctor.banner(facts)
+    assert "\n" not in line and f"torch {torch.__version__}" in line
+
+
+def test_doctor_hints_when_driver_visible_but_no_cuda(monkeypatch):
+    monkeypatch.setattr(doctor, "host_has_nvidia", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert "NVIDIA Container Toolkit" in doctor.report()["hint"]
+
+
+def test_doctor_runs_as_module():
+    done = subprocess.run(
+        [sys.executable, "-m", "dllab.doctor", "--full"], capture_output=True, text=True, check=True
+    )
+    assert re.search(r"^torch\s+2\.13\.0", done.stdout, re.M)
+    assert "in_container" in done.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "dllab.doctor", "--bogus"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and "usage" in bad.stderr
