@@ -1,6 +1,8 @@
 """Kernel harness: execute a percent-cell file through a real ipykernel, as VS Code would."""
 
+import functools
 import os
+import tempfile
 from pathlib import Path
 
 import jupytext
@@ -59,3 +61,10 @@ def images(nb) -> list[str]:
         for out in cell.get("outputs", [])
         if "data" in out and "image/png" in out.data
     ]
+
+
+@functools.cache
+def executed_lab(stem: str):
+    """labs/<stem>.py run once per test session in quick mode; runs go to a temporary folder."""
+    runs = tempfile.mkdtemp(prefix=f"runs-{stem}-")
+    return execute(LABS / f"{stem}.py", env={"LAB_RUNS_DIR": runs})

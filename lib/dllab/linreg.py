@@ -1,0 +1,33 @@
+"""Linear-regression plumbing for lab 1: the least-squares reference and input standardization."""
+
+import numpy as np
+
+
+def least_squares(X, y):
+    """Exact minimizer of ½·mean((a + X·w − y)²).  X: (N, D), y: (N,) → array [a, w_1, …, w_D]."""
+    A = np.column_stack([np.ones(len(X)), X])
+    return np.linalg.lstsq(A, y, rcond=None)[0]
+
+
+def standardize(X):
+    """Centre and scale each column.  X: (N, D) → (Xs, mean, std), mean and std of shape (D,)."""
+    mean, std = X.mean(axis=0), X.std(axis=0)
+    if np.any(std == 0):
+        raise ValueError(f"cannot standardize a constant column; column std = {std}")
+    return (X - mean) / std, mean, std
+
+
+def to_original_units(params, mean, std):
+    """Coefficients fitted on standardized inputs, in the units of the raw inputs.
+
+    params = [a, w_1, …, w_D] of ŷ = a + Σ w_j·(x_j − mean_j)/std_j → [a', b_1, …, b_D] of
+    ŷ = a' + Σ b_j·x_j.
+    """
+    params = np.asarray(params, dtype=float)
+    w = params[1:] / std
+    return np.concatenate([[params[0] - w @ mean], w])
+
+
+def relative_change(previous: float, current: float) -> float:
+    """|previous − current| / |current|: the stopping rule's measure of a converged loss."""
+    return abs(previous - current) / max(abs(current), 1e-300)

@@ -1,0 +1,77 @@
+"""Layers from scratch in numpy: each forward caches what its backward needs.
+
+Convention (cs231n): forward(x) returns the output; backward(dout) takes ∂L/∂out and returns
+∂L/∂x, storing parameter gradients (dW, db) on the layer. backward never changes dout.
+"""
+
+import numpy as np
+
+
+def _check(name: str, array, shape: tuple) -> None:
+    """Raise a ValueError naming the expected shape (None = any size) when `array` differs."""
+    sizes_differ = any(s is not None and s != a for s, a in zip(shape, array.shape, strict=False))
+    if array.ndim != len(shape) or sizes_differ:
+        expected = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} expects shape {expected}, got {tuple(array.shape)}")
+
+
+class Linear:
+    """Dense layer out = x @ W + b.  x: (N, n_in) → out: (N, n_out); W: (n_in, n_out), b: (n_out,).
+
+    He-initialized: W ~ N(0, 2/n_in), b = 0, drawn from the generator `rng`.
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, rng: np.random.Generator):
+        self.W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))
+        self.b = np.zeros(n_out)
+        self.x = self.dW = self.db = None
+
+    def forward(self, x):
+        _check("Linear.forward: x", x, (None, self.W.shape[0]))
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        """dout: (N, n_out) → dx: (N, n_in); stores dW: (n_in, n_out) and db: (n_out,)."""
+        if self.x is None:
+            raise RuntimeError("Linear.backward needs a forward call first (it uses forward's x)")
+        _check("Linear.backward: dout", dout, (len(self.x), self.W.shape[1]))
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dout @ self.W.T
+
+
+class ReLU:
+    """max(0, x), elementwise.  x: any shape → same shape."""
+
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0.0)
+
+    def backward(self, dout):
+        _check("ReLU.backward: dout", dout, self.x.shape)
+        return dout * (self.x > 0)  # local gradient: 1 where the input was positive
+
+
+class Sigmoid:
+    """1 / (1 + exp(−x)), elementwise.  x: any shape → same shape."""
+
+    def forward(self, x):
+        self.out = 1.0 / (1.0 + np.exp(-x))
+        return self.out
+
+    def backward(self, dout):
+        _check("Sigmoid.backward: dout", dout, self.out.shape)
+        return dout * self.out * (1.0 - self.out)  # σ' = σ(1 − σ), from the cached output
+
+
+def bce(p, y) -> float:
+    """Binary cross-entropy, mean over the batch.  p, y: (N, 1), p in (0, 1), y in {0, 1}."""
+    _check("bce: y", y, p.shape)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def bce_backward(p, y):
+    """∂bce/∂p = (p − y) / (p·(1 − p)) / N.  p, y: (N, 1) → (N, 1)."""
+    _check("bce_backward: y", y, p.shape)
+    return (p - y) / (p * (1 - p)) / len(p)

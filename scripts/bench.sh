@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Usage: scripts/bench.sh [--quick] [lab number ...]
+#
+# Runs labs top to bottom in full mode (or quick mode with --quick), headless, one after the
+# other, and prints per lab: wall time, peak memory, and the size of its largest run folder
+# (figures and TensorBoard event files). Runs go to a temporary folder, not to runs/.
+# Example: scripts/bench.sh 1 2
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+
+case "${1:-}" in -h | --help) usage; exit 0 ;; esac
+"$REPO/scripts/setup.sh" >/dev/null
+exec "$VPY" -m dllab.bench "$@"

@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from dllab.data import INPUT_MEANS, TRUE_COEF, binary_points, linear_data
+from dllab.linreg import least_squares, relative_change, standardize, to_original_units
+from dllab.report import format_table
+
+
+def test_linear_data_shapes_and_determinism():
+    X, y = linear_data(1000, seed=1234)
+    assert X.shape == (1000, 3) and y.shape == (1000,)
+    X2, y2 = linear_data(1000, seed=1234)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    assert not np.array_equal(X, linear_data(1000, seed=1)[0])
+    np.testing.assert_allclose(X.mean(axis=0), INPUT_MEANS, atol=0.1)
+
+
+def test_least_squares_recovers_true_coefficients_within_noise():
+    X, y = linear_data(50_000, seed=3)
+    np.testing.assert_allclose(least_squares(X, y), TRUE_COEF, atol=0.05)
+
+
+def test_linear_data_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
+        linear_data(0, seed=1)
+    with pytest.raises(ValueError, match=r"coef must be \(a, b, c, d\)"):
+        linear_data(10, seed=1, coef=(1, 2))
+
+
+def test_binary_points():
+    X, y = binary_points(8, seed=1234)
+    assert X.shape == (8, 2) and y.shape == (8, 1)
+    assert np.all(np.abs(X) <= 1) and set(np.unique(y)) <= {0.0, 1.0}
+    assert np.array_equal(X, binary_points(8, seed=1234)[0])
+
+
+def test_standardize_and_back_to_original_units():
+    X, y = linear_data(500, seed=0)
+    Xs, mean, std = standardize(X)
+    np.testing.assert_allclose(Xs.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(Xs.std(axis=0), 1)
+    # The least-squares fit on standardized inputs, converted back, is the fit on raw inputs.
+    np.testing.assert_allclose(
+        to_original_units(least_squares(Xs, y), mean, std), least_squares(X, y)
+    )
+
+
+def test_standardize_rejects_constant_column():
+    with pytest.raises(ValueError, match="constant column"):
+        standardize(np.ones((5, 2)))
+
+
+def test_relative_change():
+    assert relative_change(1.1, 1.0) == pytest.approx(0.1)
+    assert relative_change(0.0, 0.0) == 0.0
+
+
+def test_format_table_aligns_columns():
+    text = format_table({"truth": [3.0, -2.0], "fit": [2.95, None]}, ["a", "b"], digits=2)
+    lines = text.splitlines()
+    assert len({len(line.rstrip()) for line in lines[:2]}) == 1
+    assert lines[1].split() == ["truth", "3.00", "-2.00"]
+    assert lines[2].split() == ["fit", "2.95"]
+    with pytest.raises(ValueError, match="row 'x' has 3 values for 2 columns"):
+        format_table({"x": [1, 2, 3]}, ["a", "b"])

@@ -1,0 +1,113 @@
+"""Every lab: read like a lesson, run through a real kernel, run as a script via scripts/lab.sh."""
+
+import os
+import re
+import subprocess
+
+import jupytext
+import pytest
+from kernel import LABS, REPO, executed_lab, images, text_output
+
+STEMS = sorted(p.stem for p in LABS.glob("[0-9][0-9]_*.py"))
+EXPECTED = [
+    "01_gradient_descent",
+    "02_backpropagation",
+    "03_spiral",
+    "04_tensorboard",
+    "05_weight_initialization",
+]
+
+
+def test_labs_are_the_planned_ones():
+    assert STEMS and set(STEMS) <= set(EXPECTED)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_lab_reads_like_a_lesson(stem):
+    cells = jupytext.read(LABS / f"{stem}.py", fmt="py:percent").cells
+    assert cells[0].cell_type == "markdown"
+    assert (
+        cells[0].source.startswith(f"# Lab {int(stem[:2])} — ") and "**Goals**" in cells[0].source
+    )
+    headings = [c.source for c in cells if c.cell_type == "markdown"]
+    assert any(h.startswith("## Exercises") or "\n## Exercises" in h for h in headings)
+    assert any("## Summary" in h for h in headings)
+    for i, cell in enumerate(cells[:-1]):
+        if cell.cell_type == "code" and "dllab.show(" in cell.source:
+            nxt = cells[i + 1]
+            assert nxt.cell_type == "markdown", f"cell {i} shows a plot without a sentence after it"
+    source = (LABS / f"{stem}.py").read_text()
+    assert '"cuda"' not in source and "MPLBACKEND" not in source
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("stem", STEMS)
+def test_lab_runs_in_kernel(stem):
+    nb = executed_lab(stem)
+    plots = (LABS / f"{stem}.py").read_text().count("dllab.show(")
+    assert len(images(nb)) >= plots
+
+
+@pytest.mark.script
+@pytest.mark.parametrize("stem", STEMS)
+def test_lab_runs_as_script_and_saves_figures(stem, tmp_path):
+    done = subprocess.run(
+        [REPO / "scripts/lab.sh", stem[:2]],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LAB_QUICK": "1", "LAB_RUNS_DIR": str(tmp_path)},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    made = sorted((tmp_path / stem).glob("*/"))
+    assert made, "no run folder written"
+    assert all(str(d) in done.stdout for d in made)  # lab.sh says where everything went
+    if "dllab.show(" in (LABS / f"{stem}.py").read_text():
+        assert list((tmp_path / stem).rglob("*.png"))
+
+
+def table_rows(text: str, prefix: str) -> dict:
+    """Rows of a printed format_table whose names start with `prefix`: {name: [numbers]}."""
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            name, _, rest = re.split(r"(\s{2,})", line, maxsplit=1)
+            rows[name] = [float(v) for v in rest.split()]
+    return rows
+
+
+@pytest.mark.kernel
+def test_lab1_every_rung_reaches_least_squares():
+    out = text_output(executed_lab("01_gradient_descent"))
+    reference = table_rows(out, "least squares")["least squares"]
+    rungs = table_rows(out, "rung ")
+    assert set(rungs) == {"rung 1: numpy", "rung 2: autograd", "rung 3: nn.Linear"}
+    for name, values in rungs.items():
+        assert max(abs(v - r) for v, r in zip(values[:4], reference, strict=True)) < 0.05, name
+    assert re.search(r"raw inputs, α = 0\.001: stopped after [\d,]+ epochs", out)
+    grads = table_rows(out, "autograd (.grad)")["autograd (.grad)"]
+    assert grads == table_rows(out, "by hand")["by hand"]
+
+
+@pytest.mark.kernel
+def test_lab2_scratch_network_agrees_with_autograd():
+    out = text_output(executed_lab("02_backpropagation"))
+    assert "all agree with autograd to 1e-06" in out
+    saturated = table_rows(out, "sigmoid + binary_cross_entropy")
+    assert saturated["sigmoid + binary_cross_entropy"] == [100.0, 0.0]
+    assert table_rows(out, "binary_cross_entropy_with_logits")[
+        "binary_cross_entropy_with_logits"
+    ] == [40.0, 1.0]
+    error = float(re.search(r"numerical gradient (\S+)", out).group(1))
+    assert error < 1e-7
+
+
+def test_bench_runs_and_reports(tmp_path):
+    done = subprocess.run(
+        [REPO / "scripts/bench.sh", "--quick", "2"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("02_"))
+    assert row.split()[1] == "quick" and float(row.split()[2]) > 0
+    bad = subprocess.run([REPO / "scripts/bench.sh", "9"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "no lab 9" in bad.stderr
