@@ -64,7 +64,7 @@ def images(nb) -> list[str]:
 
 
 @functools.cache
-def executed_lab(stem: str):
-    """labs/<stem>.py run once per test session in quick mode; runs go to a temporary folder."""
-    runs = tempfile.mkdtemp(prefix=f"runs-{stem}-")
-    return execute(LABS / f"{stem}.py", env={"LAB_RUNS_DIR": runs})
+def executed_lab(stem: str, quick: bool = True):
+    """labs/<stem>.py run once per test session; returns (notebook, the runs folder it wrote)."""
+    runs = Path(tempfile.mkdtemp(prefix=f"runs-{stem}-"))
+    return execute(LABS / f"{stem}.py", quick=quick, env={"LAB_RUNS_DIR": str(runs)}), runs

@@ -43,7 +43,7 @@ def test_lab_reads_like_a_lesson(stem):
 @pytest.mark.kernel
 @pytest.mark.parametrize("stem", STEMS)
 def test_lab_runs_in_kernel(stem):
-    nb = executed_lab(stem)
+    nb, _ = executed_lab(stem)
     plots = (LABS / f"{stem}.py").read_text().count("dllab.show(")
     assert len(images(nb)) >= plots
 
@@ -66,6 +66,21 @@ def test_lab_runs_as_script_and_saves_figures(stem, tmp_path):
         assert list((tmp_path / stem).rglob("*.png"))
 
 
+ROW = re.compile(r"^(\S.*?)\s{2,}(-?\d+\.\d+(?:\s+-?\d+\.\d+)*)\s*$")
+
+
+def table_after(text: str, label: str) -> dict:
+    """The rows of the format_table printed under the header line that starts with `label`."""
+    lines = text.split("\n" + label, 1)[1].splitlines()[1:]
+    rows = {}
+    for line in lines:
+        match = ROW.match(line)
+        if not match:
+            break
+        rows[match.group(1)] = [float(v) for v in match.group(2).split()]
+    return rows
+
+
 def table_rows(text: str, prefix: str) -> dict:
     """Rows of a printed format_table whose names start with `prefix`: {name: [numbers]}."""
     rows = {}
@@ -78,7 +93,7 @@ def table_rows(text: str, prefix: str) -> dict:
 
 @pytest.mark.kernel
 def test_lab1_every_rung_reaches_least_squares():
-    out = text_output(executed_lab("01_gradient_descent"))
+    out = text_output(executed_lab("01_gradient_descent")[0])
     reference = table_rows(out, "least squares")["least squares"]
     rungs = table_rows(out, "rung ")
     assert set(rungs) == {"rung 1: numpy", "rung 2: autograd", "rung 3: nn.Linear"}
@@ -91,7 +106,7 @@ def test_lab1_every_rung_reaches_least_squares():
 
 @pytest.mark.kernel
 def test_lab2_scratch_network_agrees_with_autograd():
-    out = text_output(executed_lab("02_backpropagation"))
+    out = text_output(executed_lab("02_backpropagation")[0])
     assert "all agree with autograd to 1e-06" in out
     saturated = table_rows(out, "sigmoid + binary_cross_entropy")
     assert saturated["sigmoid + binary_cross_entropy"] == [100.0, 0.0]
@@ -100,6 +115,66 @@ def test_lab2_scratch_network_agrees_with_autograd():
     ] == [40.0, 1.0]
     error = float(re.search(r"numerical gradient (\S+)", out).group(1))
     assert error < 1e-7
+
+
+@pytest.mark.kernel
+@pytest.mark.full
+def test_lab1_full_mode_reaches_least_squares_within_001():
+    out = text_output(executed_lab("01_gradient_descent", quick=False)[0])
+    reference = table_rows(out, "least squares")["least squares"]
+    for name, values in table_rows(out, "rung ").items():
+        assert max(abs(v - r) for v, r in zip(values[:4], reference, strict=True)) < 0.01, name
+        assert values[4] < 0.01  # the table's own column says so too
+
+
+@pytest.mark.kernel
+def test_lab3_quick_mode_trains_every_model():
+    nb, runs = executed_lab("03_spiral")
+    out = text_output(nb)
+    rows = table_after(out, "all models")
+    assert list(rows) == [
+        "linear",
+        "deep linear",
+        "ReLU 12-6",
+        "MLP 20-15-10-5",
+        "MLP, outside r",
+        "polar MLP, outside r",
+    ]
+    assert all(0 <= v <= 1 for values in rows.values() for v in values)
+    gap = float(re.search(r"one collapsed layer: (\S+)", out).group(1))
+    assert gap < 1e-4  # three linear layers are one linear layer
+    assert len(list(runs.rglob("*.png"))) == 0  # inside a kernel figures are shown, not saved
+
+
+@pytest.mark.kernel
+@pytest.mark.full
+def test_lab3_full_mode_reproduces_the_lecture():
+    out = text_output(executed_lab("03_spiral", quick=False)[0])
+    acc = {name: values[0] for name, values in table_after(out, "all models").items()}
+    assert acc["linear"] < 0.65 and acc["deep linear"] < 0.65  # lecture: 0.60, 0.59
+    assert 0.75 <= acc["ReLU 12-6"] < 0.99  # lecture: 0.81
+    assert acc["MLP 20-15-10-5"] >= 0.99  # lecture: 1.00
+    assert acc["MLP, outside r"] < 0.6  # lecture: 0.51, chance
+    assert acc["polar MLP, outside r"] >= 0.95
+
+
+@pytest.mark.kernel
+def test_lab4_logs_three_runs_with_every_dashboard():
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    nb, runs = executed_lab("04_tensorboard")
+    run_dirs = sorted((runs / "04_tensorboard").iterdir())
+    assert [d.name.split("-")[-1] for d in run_dirs] == ["lr0.001", "lr0.01", "lr0.1"]
+    for d in run_dirs:
+        events = EventAccumulator(str(d), size_guidance={"images": 0, "histograms": 0})
+        events.Reload()
+        tags = events.Tags()
+        assert {"loss/train", "loss/valid", "hparam/accuracy"} <= set(tags["scalars"])
+        assert any(t.startswith("grads/") for t in tags["histograms"])
+        assert tags["images"] == ["decision_boundary"] and tags["graph"]
+    lecture = EventAccumulator(str(run_dirs[1]), size_guidance={"images": 0})
+    lecture.Reload()
+    assert [e.step for e in lecture.Images("decision_boundary")] == [0, 10, 20]  # quick: 20 epochs
 
 
 def test_bench_runs_and_reports(tmp_path):

@@ -1,0 +1,22 @@
+"""A model's decision boundary as a figure: the numbers from metrics, the drawing from plots."""
+
+from dllab.metrics import predict_proba, probability_grid
+from dllab.plots import plot_decision_boundary
+
+
+def decision_boundary(
+    model,
+    X,
+    y,
+    *,
+    lim: float,
+    title: str = "",
+    metrics: dict | None = None,
+    steps: int = 200,
+    dpi: int = 100,
+):
+    """Figure of P(class 1) over [−lim, lim]² with the points X: (N, 2), labels y: (N,) marked."""
+    xs, ys, P = probability_grid(model, lim, steps=steps)
+    return plot_decision_boundary(
+        xs, ys, P, X, y, predict_proba(model, X), metrics=metrics, title=title, dpi=dpi
+    )

@@ -1,0 +1,50 @@
+"""Models of lab 3: an MLP from a list of hidden sizes, and polar features of the plane."""
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU, "sigmoid": nn.Sigmoid}
+
+
+class MLP(nn.Module):
+    """Linear layers of the given hidden sizes with `activation` between them; one logit out.
+
+    x: (N, n_features) → logits (N, 1). hidden=[] is one linear layer; activation=None stacks
+    linear layers without anything in between (a deep *linear* network).
+    """
+
+    def __init__(self, n_features: int, hidden: list[int], activation: str | None = "relu"):
+        super().__init__()
+        if activation is not None and activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation={activation!r} is unknown; allowed: {sorted(ACTIVATIONS)} or None"
+            )
+        if n_features < 1 or any(h < 1 for h in hidden):
+            raise ValueError(
+                f"sizes must be positive, got n_features={n_features}, hidden={hidden}"
+            )
+        sizes = [n_features, *hidden, 1]
+        layers = []
+        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+            layers.append(nn.Linear(n_in, n_out))
+            if activation is not None:
+                layers.append(ACTIVATIONS[activation]())
+        if activation is not None:
+            layers.pop()  # no activation after the output layer: it returns logits
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class PolarFeatures(nn.Module):
+    """(x, y) → (cos θ, sin θ, cos r, sin r): angle and radius as periodic features.
+
+    x: (N, 2) → (N, 4). A spiral arm is where θ + r is constant (mod 2π), so the class depends
+    on these features alone, whatever the radius: a model on them can extrapolate.
+    """
+
+    def forward(self, x):
+        theta = torch.atan2(x[:, 1], x[:, 0])
+        r = torch.linalg.vector_norm(x, dim=1)
+        return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)

@@ -1,0 +1,95 @@
+"""TensorBoard logging for fit(): scalars, histograms, decision-boundary images, hparams, graph."""
+
+import warnings
+
+import torch
+from torch.utils.tensorboard import SummaryWriter
+
+from dllab.boundary import decision_boundary
+from dllab.runs import new_run_dir
+
+
+class TensorBoardLogger:
+    """Writes one training run into a new folder runs/<lab>/<timestamp>-<name>/.
+
+    Pass it to fit(callbacks=[logger]); use it as a context manager so it always flushes and
+    closes. Logs the losses every epoch (tags loss/train, loss/valid), each parameter and its
+    gradient as histograms every `every` epochs, and the decision boundary over the test points
+    `boundary` = (X, y, lim) at `image_epochs`.
+    """
+
+    def __init__(
+        self,
+        lab: str,
+        name: str,
+        *,
+        hparams: dict,
+        every: int = 10,
+        image_epochs=(),
+        boundary=None,
+        grid_steps: int = 80,
+    ):
+        if every < 1:
+            raise ValueError(f"every must be a positive number of epochs, got {every}")
+        if image_epochs and boundary is None:
+            raise ValueError(
+                "image_epochs needs boundary=(X, y, lim) to draw the decision boundary"
+            )
+        self.run_dir = new_run_dir(lab, name)
+        self.writer = SummaryWriter(log_dir=str(self.run_dir))
+        # TensorBoard's HParams tab accepts numbers, strings and booleans; lists become text.
+        self.hparams = {
+            k: v if isinstance(v, int | float | str | bool) else str(v) for k, v in hparams.items()
+        }
+        self.every, self.image_epochs = every, set(image_epochs)
+        self.boundary, self.grid_steps = boundary, grid_steps
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.writer.flush()
+        self.writer.close()
+
+    def __call__(self, epoch: int, model, history) -> None:
+        if epoch > 0:
+            self.writer.add_scalar("loss/train", history.train_loss[-1], epoch)
+            if history.valid_loss:
+                self.writer.add_scalar("loss/valid", history.valid_loss[-1], epoch)
+        if epoch % self.every == 0:
+            self.log_histograms(model, epoch)
+        if epoch in self.image_epochs:
+            self.log_boundary(model, epoch)
+
+    def log_histograms(self, model, epoch: int) -> None:
+        """Weights and biases of every layer, and their gradients once there are any."""
+        for name, param in model.named_parameters():
+            self.writer.add_histogram(f"params/{name}", param.detach(), epoch, bins=30)
+            if param.grad is not None:
+                self.writer.add_histogram(f"grads/{name}", param.grad, epoch, bins=30)
+
+    def log_boundary(self, model, epoch: int) -> None:
+        X, y, lim = self.boundary
+        fig = decision_boundary(
+            model, X, y, lim=lim, title=f"epoch {epoch}", steps=self.grid_steps, dpi=60
+        )
+        self.writer.add_figure("decision_boundary", fig, epoch)  # closes the figure
+
+    def log_graph(self, model, example) -> None:
+        """The model's graph, traced on `example` (one batch of inputs)."""
+        device = next(model.parameters()).device
+        with warnings.catch_warnings():
+            # add_graph traces with torch.jit.trace, which torch now flags as deprecated; the
+            # TensorBoard graph has no other source, so the warning tells a student nothing.
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch.jit")
+            self.writer.add_graph(model, torch.as_tensor(example, dtype=torch.float32).to(device))
+
+    def log_hparams(self, metrics: dict) -> None:
+        """The run's settings with its final metrics, for TensorBoard's HParams tab."""
+        # run_name="." keeps the hparams in this run's folder instead of a new sub-run.
+        self.writer.add_hparams(
+            self.hparams, {f"hparam/{k}": v for k, v in metrics.items()}, run_name="."
+        )

@@ -1,0 +1,160 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from dllab.metrics import binary_metrics, evaluate, predict_proba
+from dllab.models import MLP
+from dllab.spiral import spiral, split
+from dllab.train import fit
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = spiral(300, n_loops=1.5, seed=1234)  # one and a half turns: learnable in seconds
+    return split(X, y, n_test=100, n_valid=100, seed=1234)
+
+
+def train(data, *, seed=0, lr=0.01, **kwargs):
+    torch.manual_seed(seed)
+    model = MLP(2, [16, 8])
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    options = {"num_epochs": 30, "batch_size": 64, "seed": seed, "progress": False} | kwargs
+    return model, fit(model, data, optimizer=optimizer, device="cpu", **options)
+
+
+def test_fit_lowers_the_loss_and_returns_history(data):
+    _, history = train(data)
+    assert history.epochs == 30 and len(history.valid_loss) == 30
+    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+    assert history.valid_loss[-1] < history.valid_loss[0]
+    assert 1 <= history.best_epoch <= 30 and not history.stopped_early
+
+
+def test_fit_is_reproducible_with_a_seed(data):
+    torch.set_num_threads(1)
+    model_a, a = train(data, seed=3)
+    model_b, b = train(data, seed=3)
+    assert a.train_loss == b.train_loss
+    for p, q in zip(model_a.parameters(), model_b.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert train(data, seed=4)[1].train_loss != a.train_loss
+
+
+def test_early_stopping_stops_and_restores_best_weights(data):
+    model, history = train(data, lr=0.05, num_epochs=500, patience=5, min_delta=0.05)
+    assert history.stopped_early and history.epochs < 500
+    assert history.epochs - history.best_epoch == 5
+    X_valid, y_valid = data["valid"]
+    loss = nn.functional.binary_cross_entropy_with_logits(
+        model(torch.as_tensor(X_valid)), torch.as_tensor(y_valid).reshape(-1, 1)
+    )
+    assert loss.item() == pytest.approx(history.valid_loss[history.best_epoch - 1], rel=1e-5)
+
+
+def test_nan_loss_raises_floating_point_error_naming_the_epoch(data):
+    class Exploding(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(2, 1))
+
+        def forward(self, x):
+            return x @ self.w * float("nan")
+
+    model = Exploding()
+    with pytest.raises(
+        FloatingPointError, match=r"epoch 1; try a smaller learning rate \(now lr=0.1\)"
+    ):
+        fit(
+            model,
+            data,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            num_epochs=3,
+            batch_size=32,
+            progress=False,
+            device="cpu",
+        )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"batch_size": 0}, "batch_size must be a positive int, got 0"),
+        ({"batch_size": -5}, "batch_size must be a positive int"),
+        ({"num_epochs": 0}, "num_epochs must be a positive int"),
+        ({"patience": 0}, "patience must be a positive int"),
+        ({"batch_size": 10_000}, "larger than the 100 training points"),
+    ],
+)
+def test_fit_rejects_bad_arguments(change, message):
+    X = np.zeros((100, 2), dtype=np.float32)
+    y = np.zeros(100, dtype=np.float32)
+    model = MLP(2, [])
+    options = {"num_epochs": 1, "batch_size": 10, "progress": False, "device": "cpu"} | change
+    with pytest.raises(ValueError, match=message):
+        fit(
+            model,
+            {"train": (X, y), "valid": (X, y)},
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            **options,
+        )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"train": (np.zeros((0, 2)), np.zeros(0))}, r"data\['train'\] is empty"),
+        ({"train": (np.zeros((5, 2)), np.zeros(4))}, "X has 5 rows but y has 4"),
+        ({"valid": (np.zeros((5, 2)), np.zeros(5))}, "needs a 'train' entry"),
+    ],
+)
+def test_fit_rejects_bad_data(data, message):
+    model = MLP(2, [])
+    with pytest.raises(ValueError, match=message):
+        fit(
+            model,
+            data,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            num_epochs=1,
+            batch_size=2,
+            progress=False,
+            device="cpu",
+        )
+
+
+def test_callbacks_see_every_epoch_from_zero(data):
+    seen = []
+    train(data, num_epochs=4, callbacks=[lambda epoch, model, h: seen.append((epoch, h.epochs))])
+    assert seen == [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)]
+
+
+def test_binary_metrics_against_hand_computed_values():
+    y = np.array([0, 0, 1, 1])
+    prob = np.array([0.1, 0.6, 0.4, 0.9])
+    m = binary_metrics(y, prob)
+    assert m["accuracy"] == 0.5  # predictions 0, 1, 0, 1
+    assert m["roc_auc"] == 0.75  # 3 of the 4 (positive, negative) pairs ranked right
+    # ranked: 0.9 (pos), 0.6 (neg), 0.4 (pos): precision 1 at recall ½, ⅔ at recall 1
+    assert m["average_precision"] == pytest.approx(0.5 * 1 + 0.5 * 2 / 3)
+    with pytest.raises(ValueError, match="same shape"):
+        binary_metrics(y, prob[:3])
+
+
+def test_predict_proba_keeps_training_mode_and_evaluate_is_perfect_on_separable_data():
+    model = nn.Sequential(nn.Linear(1, 1))
+    with torch.no_grad():
+        model[0].weight.fill_(10.0)
+        model[0].bias.fill_(0.0)
+    X = np.array([[-1.0], [-0.5], [0.5], [1.0]], dtype=np.float32)
+    model.train()
+    prob = predict_proba(model, X, batch_size=3)
+    assert model.training and prob.shape == (4,)
+    np.testing.assert_allclose(prob, 1 / (1 + np.exp(-10 * X[:, 0])), rtol=1e-6)
+    assert evaluate(model, X, np.array([0, 0, 1, 1])) == {
+        "accuracy": 1.0,
+        "average_precision": 1.0,
+        "roc_auc": 1.0,
+    }
+    assert math.isclose(prob.sum(), 2.0, rel_tol=1e-6)
