@@ -66,7 +66,8 @@ def test_lab_runs_as_script_and_saves_figures(stem, tmp_path):
         assert list((tmp_path / stem).rglob("*.png"))
 
 
-ROW = re.compile(r"^(\S.*?)\s{2,}(-?\d+\.\d+(?:\s+-?\d+\.\d+)*)\s*$")
+NUMBER = r"-?\d+\.\d+(?:e[+-]\d+)?"
+ROW = re.compile(rf"^(\S.*?)\s{{2,}}({NUMBER}(?:\s+{NUMBER})*)\s*$")
 
 
 def table_after(text: str, label: str) -> dict:
@@ -175,6 +176,19 @@ def test_lab4_logs_three_runs_with_every_dashboard():
     lecture = EventAccumulator(str(run_dirs[1]), size_guidance={"images": 0})
     lecture.Reload()
     assert [e.step for e in lecture.Images("decision_boundary")] == [0, 10, 20]  # quick: 20 epochs
+
+
+@pytest.mark.kernel
+def test_lab5_shows_explosion_vanishing_and_matching_initializers():
+    out = text_output(executed_lab("05_weight_initialization")[0])
+    stds = table_after(out, "scheme")
+    assert stds["normal(0, 1)"][1] > 1e6 and stds["normal(0, 0.01)"][1] < 1e-6  # layer 10
+    he = stds["He normal √(2/D)"]
+    assert 0.5 < he[-1] / he[0] < 2
+    for name, (formula, ours, theirs) in table_after(out, "std").items():
+        assert ours == pytest.approx(formula, rel=0.05), name
+        assert ours == pytest.approx(theirs, rel=0.05), name
+    assert set(table_after(out, "initialization")) == {"normal(0, 0.01)", "He normal"}
 
 
 def test_bench_runs_and_reports(tmp_path):

@@ -46,7 +46,7 @@ def show(fig, name: str, run_dir: Path | str | None = None) -> Path | None:
     folder = Path(run_dir)
     folder.mkdir(parents=True, exist_ok=True)
     path = _free_path(folder, name)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     print(f"figure saved: {path}")
     return path
