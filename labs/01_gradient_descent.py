@@ -18,6 +18,7 @@ from torch import nn
 
 import dllab
 from dllab.data import TRUE_COEF, linear_data
+from dllab.exercises import check
 from dllab.linreg import least_squares, relative_change, standardize, to_original_units
 from dllab.plots import plot_loss_curves
 from dllab.report import format_table
@@ -61,22 +62,61 @@ print(format_table({"truth": TRUE_COEF, "least squares": reference}, COLUMNS))
 # $\partial L/\partial c = \mathrm{mean}(r\,x_2)$, $\partial L/\partial d = \mathrm{mean}(r\,x_3)$,
 # and each step moves a parameter against its gradient:
 # $a \leftarrow a - \alpha\,\partial L/\partial a$.
+#
+# ### Your turn 1: the gradients
+# Write them in numpy: replace the `raise` line. The cell after it checks your function on
+# fresh random data against the reference and says what, if anything, is off. Until you have
+# written it, the lab uses the reference, so every later cell still runs.
+
+
+# %%
+# YOUR TURN: gradients
+def gradients(x1, x2, x3, y, a, b, c, d):
+    """∂L/∂a, ∂L/∂b, ∂L/∂c, ∂L/∂d of L = ½·mean((a + b·x1 + c·x2 + d·x3 − y)²).
+
+    x1, x2, x3, y: arrays of shape (N,); a, b, c, d: floats → four floats (da, db, dc, dd).
+    """
+    raise NotImplementedError  # your code here
+
+
+# %%
+gradients = check("gradients", gradients)
+
+# %% [markdown]
+# ### Your turn 2: the update step
+# One step of gradient descent for all four parameters at once: `params` and `grads` are
+# arrays $[a, b, c, d]$ and $[\partial L/\partial a, \dots]$. Return the new parameters as a
+# new array and leave `params` unchanged.
+
+
+# %%
+# YOUR TURN: sgd_step
+def sgd_step(params, grads, lr):
+    """New parameters after one gradient-descent step.  params, grads: (4,), lr: float → (4,)."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+sgd_step = check("sgd_step", sgd_step)
+
+# %% [markdown]
+# With both pieces, gradient descent is a short loop: compute the loss, the gradients, a step;
+# stop when the loss no longer changes.
 
 
 # %%
 def fit_numpy(X, y, lr, max_epochs, seed):
     """Gradient descent with hand-written gradients.  X: (N, 3), y: (N,) → [a, b, c, d], losses."""
     x1, x2, x3 = X.T
-    a, b, c, d = np.random.default_rng(seed).uniform(-1, 1, size=4)
+    params = np.random.default_rng(seed).uniform(-1, 1, size=4)  # a, b, c, d
     losses = []
     for epoch in range(max_epochs):
-        r = a + b * x1 + c * x2 + d * x3 - y
-        losses.append(0.5 * np.mean(r**2))
-        da, db, dc, dd = r.mean(), (r * x1).mean(), (r * x2).mean(), (r * x3).mean()
-        a, b, c, d = a - lr * da, b - lr * db, c - lr * dc, d - lr * dd
+        a, b, c, d = params
+        losses.append(0.5 * np.mean((a + b * x1 + c * x2 + d * x3 - y) ** 2))
+        params = sgd_step(params, np.array(gradients(x1, x2, x3, y, a, b, c, d)), lr)
         if epoch > 0 and relative_change(losses[-2], losses[-1]) < TOL:
             break
-    return np.array([a, b, c, d]), losses
+    return params, losses
 
 
 # %% [markdown]
@@ -143,14 +183,10 @@ for p in (a, b, c, d):
 
 loss = 0.5 * ((a + b * x1 + c * x2 + d * x3 - y_t) ** 2).mean()
 loss.backward()
-r = (a + b * x1 + c * x2 + d * x3 - y_t).detach()
-by_hand = [r.mean(), (r * x1).mean(), (r * x2).mean(), (r * x3).mean()]
+by_hand = gradients(*Xs.T, y, *(p.item() for p in (a, b, c, d)))  # your function, rung 1
 print(
     format_table(
-        {
-            "autograd (.grad)": [p.grad.item() for p in (a, b, c, d)],
-            "by hand": [g.item() for g in by_hand],
-        },
+        {"autograd (.grad)": [p.grad.item() for p in (a, b, c, d)], "by hand": list(by_hand)},
         COLUMNS,
         digits=6,
     )
@@ -246,6 +282,9 @@ dllab.show(fig, "loss_curves", run)
 # lecture's setting needs hundreds of times more epochs for the same fit.
 #
 # ## Exercises
+# The two "Your turn" cells above are checked; `scripts/check.sh 1` checks them from a
+# terminal. After trying, compare with the reference in `lib/dllab/solutions.py`.
+#
 # 1. Set `LR = 1.0`, then `LR = 2.5`, and re-run rung 1. What happens, and why is the largest
 #    safe step about $2/\lambda_{\max}$ of the curvature matrix?
 # 2. Centre the inputs without scaling them (`X - X.mean(0)`). How many epochs does the

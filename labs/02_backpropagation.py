@@ -19,10 +19,11 @@ from torch import nn
 
 import dllab
 from dllab.data import binary_points
+from dllab.exercises import check
 from dllab.gradcheck import numerical_gradient, relative_error
 from dllab.plots import plot_curves
 from dllab.report import format_table
-from dllab.scratch import Linear, ReLU, Sigmoid, bce, bce_backward
+from dllab.scratch import Linear, ReLU, Sigmoid, bce
 
 # %%
 SEED = 1234
@@ -133,14 +134,65 @@ dllab.show(fig, "saturation", run)
 # 0: the more confidently wrong the network is, the less it learns.
 #
 # ## Step 3 — the same network from scratch
-# `dllab.scratch` holds three layers with the same interface: `forward(x)` computes the output
-# and caches what the backward pass needs; `backward(dout)` receives $\partial L/\partial
-# \text{out}$, stores the parameter gradients `dW`, `db`, and returns $\partial L/\partial x$
-# for the layer below. Read them in `lib/dllab/scratch.py`: each is a few lines.
+# `dllab.scratch` holds the layers `Linear`, `ReLU` and `Sigmoid`. Each `forward(x)` computes
+# its output and caches what the backward pass needs (its input `x`, or its output). The
+# backward pass is yours: each piece receives $\partial L/\partial \text{out}$ (`dout`) and
+# returns $\partial L/\partial x$ for the layer below, plus the parameter gradients.
 #
-# The gradient of the loss with respect to the probabilities starts the backward pass:
-# $\partial L/\partial p = \frac{p - y}{p(1-p)} \cdot \frac1N$ (divided by $N$ because the
-# loss is a mean over the batch).
+# ### Your turn 1: ReLU's backward
+# $\mathrm{relu}(x) = \max(0, x)$ has the local gradient 1 where $x > 0$ and 0 elsewhere
+# (at exactly 0 we take 0, as PyTorch does). Return a new array; do not change `dout`.
+
+
+# %%
+# YOUR TURN: relu_backward
+def relu_backward(dout, x):
+    """∂L/∂x of out = max(0, x).  dout: ∂L/∂out, x: the forward input, same shape → dx."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+relu_backward = check("relu_backward", relu_backward)
+
+# %% [markdown]
+# ### Your turn 2: Linear's backward
+# For $\text{out} = xW + b$ with $x$: (N, n_in), $W$: (n_in, n_out), $b$: (n_out,), return
+# $\partial L/\partial x$, $\partial L/\partial W$ and $\partial L/\partial b$. Let the shapes
+# guide you: each gradient has the shape of what it is the gradient of.
+
+
+# %%
+# YOUR TURN: linear_backward
+def linear_backward(dout, x, W):
+    """Gradients of out = x @ W + b.  dout: (N, n_out), x: (N, n_in), W: (n_in, n_out).
+
+    Returns dx: (N, n_in), dW: (n_in, n_out), db: (n_out,).
+    """
+    raise NotImplementedError  # your code here
+
+
+# %%
+linear_backward = check("linear_backward", linear_backward)
+
+# %% [markdown]
+# ### Your turn 3: the gradient of the loss
+# $L = -\frac1N\sum_i \big(y_i\log p_i + (1-y_i)\log(1-p_i)\big)$. Its gradient with respect
+# to the probabilities starts the backward pass.
+
+
+# %%
+# YOUR TURN: bce_grad
+def bce_grad(p, y):
+    """∂L/∂p of the mean binary cross-entropy.  p: (N, 1) in (0, 1), y: (N, 1) in {0, 1}."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+bce_grad = check("bce_grad", bce_grad)
+
+# %% [markdown]
+# Now build the network, give it PyTorch's initial weights, run it forward, and run the
+# backward pass with your three functions, last layer first.
 
 # %%
 rng = np.random.default_rng(SEED)
@@ -159,16 +211,15 @@ def forward(layers, x):
     return x
 
 
-def backward(layers, dout):
-    """Run dout = ∂L/∂p: (N, 1) back through the layers in reverse → ∂L/∂x: (N, 2)."""
-    for layer in reversed(layers):
-        dout = layer.backward(dout)
-    return dout
-
-
 p = forward(layers, X)
 loss_np = bce(p, y)
-backward(layers, bce_backward(p, y))
+
+# Backward, in reverse: each line applies one local gradient (the chain rule).
+dout = bce_grad(p, y)  # ∂L/∂p
+dout = layers[3].backward(dout)  # through the sigmoid: σ' = σ(1 − σ)
+dout, dW2, db2 = linear_backward(dout, layers[2].x, layers[2].W)
+dout = relu_backward(dout, layers[1].x)
+dx, dW1, db1 = linear_backward(dout, layers[0].x, layers[0].W)
 
 # %% [markdown]
 # Now compare everything with autograd.
@@ -182,10 +233,10 @@ loss_t.backward()
 differences = {
     "probabilities": np.abs(p - p_t.detach().numpy()).max(),
     "loss": abs(loss_np - loss_t.item()),
-    "dW of layer 1": np.abs(layers[0].dW - model[0].weight.grad.numpy().T).max(),
-    "db of layer 1": np.abs(layers[0].db - model[0].bias.grad.numpy()).max(),
-    "dW of layer 2": np.abs(layers[2].dW - model[2].weight.grad.numpy().T).max(),
-    "db of layer 2": np.abs(layers[2].db - model[2].bias.grad.numpy()).max(),
+    "dW of layer 1": np.abs(dW1 - model[0].weight.grad.numpy().T).max(),
+    "db of layer 1": np.abs(db1 - model[0].bias.grad.numpy()).max(),
+    "dW of layer 2": np.abs(dW2 - model[2].weight.grad.numpy().T).max(),
+    "db of layer 2": np.abs(db2 - model[2].bias.grad.numpy()).max(),
 }
 print(format_table({k: [v] for k, v in differences.items()}, ["max |numpy − torch|"], digits=9))
 assert all(v < AGREE for v in differences.values()), f"disagreement above {AGREE}"
@@ -194,6 +245,9 @@ print(f"all agree with autograd to {AGREE:g}")
 # %% [markdown]
 # Every number agrees. The scratch network is the same computation as PyTorch's — and now we
 # know what `loss.backward()` does: the chain rule, one local gradient per layer, in reverse.
+# The layers of `dllab.scratch` package exactly these steps (`Linear.backward` calls
+# `linear_backward` and keeps `dW`, `db`), so a whole backward pass becomes
+# `for layer in reversed(layers): dout = layer.backward(dout)`.
 #
 # ## A numerical gradient check
 # Agreement with PyTorch could still mean that both are wrong in the same way. A finite
@@ -202,20 +256,23 @@ print(f"all agree with autograd to {AGREE:g}")
 # In float64 the relative error between the two should be around $10^{-8}$ or smaller.
 
 # %%
-first = layers[0]
-numeric = numerical_gradient(lambda: bce(forward(layers, X), y), first.W)
-error = relative_error(numeric, first.dW)
+numeric = numerical_gradient(lambda: bce(forward(layers, X), y), layers[0].W)
+error = relative_error(numeric, dW1)
 print(f"dW of layer 1: relative error between analytic and numerical gradient {error:.1e}")
 assert error < 1e-7
 
 # %% [markdown]
 # ## Exercises
+# The three "Your turn" cells above are checked; `scripts/check.sh 2` checks them from a
+# terminal. After trying, compare with `lib/dllab/scratch.py` (see `lib/dllab/solutions.py`).
+#
 # 1. Change `AGREE` to `1e-9` and re-run the comparison. Which quantities fail, and why does
 #    float32 (PyTorch's default) explain it? Re-run with `model.double()` to check.
-# 2. Break `ReLU.backward` on purpose (return `dout` unchanged). Which check notices first,
-#    the comparison with autograd or the numerical gradient check?
-# 3. Add a second hidden layer, Linear(4 → 4) + ReLU, to both networks. What has to change in
-#    `forward` and `backward`? (Nothing: that is the point of the layer interface.)
+# 2. Break your `relu_backward` on purpose (return `dout` unchanged) and re-run the backward
+#    pass. Which check notices, the comparison with autograd or the numerical gradient check?
+#    (The numerical check uses the layers' forward pass only.)
+# 3. Add a second hidden layer, Linear(4 → 4) + ReLU, to both networks. What changes in
+#    `forward`? (Nothing: that is the point of the layer interface.)
 #
 # ## Summary
 # - Backpropagation is the chain rule organised by layers: each layer knows only its local

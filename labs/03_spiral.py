@@ -17,8 +17,9 @@ from torch import nn
 
 import dllab
 from dllab.boundary import decision_boundary
+from dllab.exercises import check
 from dllab.metrics import evaluate
-from dllab.models import MLP, PolarFeatures
+from dllab.models import MLP, Features
 from dllab.plots import plot_spiral
 from dllab.report import format_table
 from dllab.spiral import radius_split, spiral, split
@@ -183,13 +184,34 @@ dllab.show(
 #
 # ## Model 4 — a general MLP
 # `MLP` builds the network from a list of hidden sizes, so a deeper, wider model is one line.
-# The lecture's configuration is [20, 15, 10, 5].
+# The lecture's configuration is [20, 15, 10, 5]. Inside, the model is just a list of layers
+# (`nn.Linear`, `nn.ReLU`, …) applied one after the other.
+#
+# ### Your turn 1: the forward pass of an MLP
+# Given the list of layers (each is callable: `layer(x)`), compute the network's output.
+
+
+# %%
+# YOUR TURN: mlp_forward
+def mlp_forward(layers, x):
+    """Apply `layers` to x: (N, n_features) in order → the last layer's output (N, 1)."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+mlp_forward = check("mlp_forward", mlp_forward)
 
 # %%
 torch.manual_seed(SEED)
 mlp = MLP(2, CONFIG, activation="relu")
 print(mlp)
 metrics = train_and_evaluate("MLP 20-15-10-5", mlp)
+
+# %%
+with torch.no_grad():
+    X_dev = torch.as_tensor(X_test, device=device)
+    gap = (mlp_forward(list(mlp.layers), X_dev) - mlp(X_dev)).abs().max().item()
+print(f"your forward pass vs the model's: largest difference {gap:.1e}")
 
 # %%
 dllab.show(
@@ -267,11 +289,29 @@ dllab.show(
 # $\theta + r \equiv \pi$ and class 1 where $\theta + r \equiv 0 \pmod{2\pi}$. With the
 # periodic features $(\cos\theta, \sin\theta, \cos r, \sin r)$ a point at radius 20 has the same
 # kind of features as one at radius 20 − 2π, which lies inside the training region.
-# `PolarFeatures` computes them as the first layer; the rest is the same MLP.
+#
+# ### Your turn 2: polar features
+# Compute $(\cos\theta, \sin\theta, \cos r, \sin r)$ for each point $(x, y)$, with the angle
+# $\theta$ in $(-\pi, \pi]$ (`torch.atan2`) and the radius $r = \sqrt{x^2 + y^2}$.
+
+
+# %%
+# YOUR TURN: polar_features
+def polar_features(x):
+    """(x, y) → (cos θ, sin θ, cos r, sin r).  x: tensor (N, 2) → tensor (N, 4)."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+polar_features = check("polar_features", polar_features)
+
+# %% [markdown]
+# `Features(polar_features)` turns the function into the network's first layer; the rest is
+# the same MLP.
 
 # %%
 torch.manual_seed(SEED)
-polar = nn.Sequential(PolarFeatures(), MLP(4, CONFIG, activation="relu"))
+polar = nn.Sequential(Features(polar_features), MLP(4, CONFIG, activation="relu"))
 metrics = train_and_evaluate(
     "polar MLP, outside r", polar, data=inside, test=parts["outside"], num_epochs=EXTRAP_EPOCHS
 )
@@ -301,6 +341,9 @@ print(
 
 # %% [markdown]
 # ## Exercises
+# The two "Your turn" cells above are checked; `scripts/check.sh 3` checks them from a
+# terminal. After trying, compare with `lib/dllab/solutions.py`.
+#
 # 1. Replace ReLU with `"tanh"` in model 3. Is the boundary smoother? Is it better?
 # 2. Train the [20, 15, 10, 5] MLP with learning rates 0.1 and 0.001. What happens to the
 #    number of epochs until early stopping, and to the accuracy?

@@ -16,6 +16,7 @@
 import torch
 
 import dllab
+from dllab.exercises import check
 from dllab.metrics import evaluate
 from dllab.models import MLP
 from dllab.plots import plot_loss_curves
@@ -56,6 +57,45 @@ X_test, y_test = splits["test"]
 print({name: len(part[0]) for name, part in splits.items()})
 
 # %% [markdown]
+# ## What the logger writes
+# `TensorBoardLogger` is called by `fit` after every epoch. It writes through a
+# `SummaryWriter`: `writer.add_scalar(tag, value, step)` adds one point to a curve,
+# `writer.add_histogram(tag, values, step)` one histogram to a stack. Two of its jobs are yours.
+#
+# ### Your turn 1: the losses
+# Log the epoch's training and validation loss (the last entries of `history.train_loss` and
+# `history.valid_loss`) under the tags `loss/train` and `loss/valid`, at step `epoch`.
+
+
+# %%
+# YOUR TURN: log_losses
+def log_losses(writer, history, epoch):
+    """Add this epoch's loss/train and loss/valid scalars to `writer` at step `epoch`."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+log_losses = check("log_losses", log_losses)
+
+# %% [markdown]
+# ### Your turn 2: gradient histograms
+# For every parameter of the model (`model.named_parameters()` gives names such as
+# `layers.0.weight`), add a histogram of its gradient `param.grad` under the tag
+# `grads/<name>` at step `epoch`. Skip parameters without a gradient (before the first
+# backward pass `param.grad` is `None`).
+
+
+# %%
+# YOUR TURN: log_gradients
+def log_gradients(writer, model, epoch):
+    """Add a histogram grads/<name> of each parameter's gradient to `writer` at step `epoch`."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+log_gradients = check("log_gradients", log_gradients)
+
+# %% [markdown]
 # ## Three runs, one per learning rate
 # Each run gets its own folder `runs/04_tensorboard/<timestamp>-lr<rate>/`, so running this
 # cell again adds three new runs instead of mixing new curves into old ones. Every run starts
@@ -76,6 +116,8 @@ for lr in LEARNING_RATES:
         every=HIST_EVERY,
         image_epochs=images,
         boundary=(X_test, y_test, LIM),
+        losses=log_losses,  # your functions (or the reference until they pass)
+        gradients=log_gradients,
     ) as logger:
         logger.log_graph(model, X_train[:8])
         histories[f"lr = {lr:g}"] = fit(
@@ -144,6 +186,9 @@ dllab.show(fig, "valid_loss", run_dirs[-1])
 #   accuracy, average precision and ROC AUC: the place to compare runs by their results.
 #
 # ## Exercises
+# The two "Your turn" cells above are checked; `scripts/check.sh 4` checks them from a
+# terminal. After trying, compare with `lib/dllab/tblog.py` (see `lib/dllab/solutions.py`).
+#
 # 1. Add a fourth learning rate, 0.03. Where does it land in the Scalars and HParams tabs?
 # 2. In the Histograms tab, compare `grads/layers.0.weight` for lr = 0.001 and lr = 0.1 at
 #    the last epoch. Which is wider, and why?

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 import dllab
+from dllab.exercises import check
 from dllab.metrics import evaluate
 from dllab.models import MLP
 from dllab.plots import plot_activation_stats, plot_loss_curves
@@ -25,7 +26,6 @@ from dllab.train import fit
 from dllab.weight_init import (
     Scheme,
     activation_stats,
-    gain,
     initialize,
     kaiming_normal,
     kaiming_uniform,
@@ -75,6 +75,43 @@ print(f"device: {device}; outputs of this run: {run}")
 #   $1/\text{fan\_out}$, and compromised on **Xavier**: $\mathrm{Var}(w) =
 #   \frac{2}{\text{fan\_in} + \text{fan\_out}}$ (equal to $1/D$ for square layers).
 #
+# ### Your turn 1–3: the scales
+# Turn the three results into code; the experiments below use your functions.
+
+
+# %%
+# YOUR TURN: he_std
+def he_std(fan_in):
+    """Standard deviation of He initialization for ReLU layers with `fan_in` inputs."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+he_std = check("he_std", he_std)
+
+
+# %%
+# YOUR TURN: xavier_std
+def xavier_std(fan_in, fan_out):
+    """Standard deviation of Xavier (Glorot) initialization."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+xavier_std = check("xavier_std", xavier_std)
+
+
+# %%
+# YOUR TURN: leaky_relu_gain
+def leaky_relu_gain(alpha):
+    """The factor g such that std = g / √fan_in keeps LeakyReLU(α) layers stable."""
+    raise NotImplementedError  # your code here
+
+
+# %%
+leaky_relu_gain = check("leaky_relu_gain", leaky_relu_gain)
+
+# %% [markdown]
 # ## The experiment
 # One input vector of width $D = 1{,}000$ from $U(-1, 1)$, standardized, goes through
 # $L = 100$ layers of width 1,000 without biases; after every layer we record the mean and the
@@ -82,20 +119,22 @@ print(f"device: {device}; outputs of this run: {run}")
 # so any difference between them comes from the scheme and not from luck.
 
 # %%
-corrected = gain("leaky_relu", ALPHA) / D**0.5  # √(2 / ((1 + α²)·D))
+he = he_std(D)  # √(2/D)
+corrected = leaky_relu_gain(ALPHA) / D**0.5  # √(2 / ((1 + α²)·D))
+to_bound = 3**0.5  # U(−b, b) has std b/√3
 schemes = {
     "normal(0, 1)": Scheme("normal", 1.0),
     "uniform(-1, 1)": Scheme("uniform", 1.0),
     "normal(0, 0.01)": Scheme("normal", 0.01),
     "uniform(-0.01, 0.01)": Scheme("uniform", 0.01),
-    "He normal √(2/D)": Scheme("normal", (2 / D) ** 0.5),
-    "He uniform √(6/D)": Scheme("uniform", (6 / D) ** 0.5),
-    "leaky: He normal": Scheme("normal", (2 / D) ** 0.5, "leaky_relu", ALPHA),
+    "He normal √(2/D)": Scheme("normal", he),
+    "He uniform √(6/D)": Scheme("uniform", to_bound * he),
+    "leaky: He normal": Scheme("normal", he, "leaky_relu", ALPHA),
     "leaky: corrected normal": Scheme("normal", corrected, "leaky_relu", ALPHA),
-    "leaky: He uniform": Scheme("uniform", (6 / D) ** 0.5, "leaky_relu", ALPHA),
-    "leaky: corrected uniform": Scheme("uniform", 3**0.5 * corrected, "leaky_relu", ALPHA),
-    "tanh: Xavier √(1/D)": Scheme("normal", (1 / D) ** 0.5, "tanh"),
-    "tanh: He √(2/D)": Scheme("normal", (2 / D) ** 0.5, "tanh"),
+    "leaky: He uniform": Scheme("uniform", to_bound * he, "leaky_relu", ALPHA),
+    "leaky: corrected uniform": Scheme("uniform", to_bound * corrected, "leaky_relu", ALPHA),
+    "tanh: Xavier √(1/D)": Scheme("normal", xavier_std(D, D), "tanh"),
+    "tanh: He √(2/D)": Scheme("normal", he, "tanh"),
 }
 stats = activation_stats(schemes, depth=L, width=D, seed=SEED)
 layers = [1, 10, L // 2, L]
@@ -248,6 +287,9 @@ dllab.show(fig, "learning", run)
 # spiral. Nothing else differs.
 #
 # ## Exercises
+# The three "Your turn" cells above are checked; `scripts/check.sh 5` checks them from a
+# terminal. After trying, compare with `lib/dllab/weight_init.py` (see `lib/dllab/solutions.py`).
+#
 # 1. Add `"normal(0, 0.05)"` to `schemes`. Predict the factor per layer before running, then
 #    check the slope of its line.
 # 2. Train the deep MLP with `normal(0, 1)` weights. What does the loss curve show now?

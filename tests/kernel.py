@@ -1,40 +1,29 @@
 """Kernel harness: execute a percent-cell file through a real ipykernel, as VS Code would."""
 
 import functools
-import os
 import tempfile
 from pathlib import Path
 
-import jupytext
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+
+from dllab.notebook import run_percent_file
 
 REPO = Path(__file__).resolve().parents[1]
 LABS = REPO / "labs"
 
 
 def execute(path: Path, *, quick: bool = True, env: dict | None = None, timeout: int = 600):
-    """Run every cell of `path` in a fresh kernel with the file's folder as working directory.
+    """Run every cell of `path` in a fresh kernel (LAB_QUICK set) and return the notebook.
 
-    Returns the executed notebook (nbformat) so tests can read outputs; a failing cell fails the
-    test with the cell's source and traceback.
+    A failing cell fails the test with the cell's source and traceback.
     """
-    path = Path(path)
-    nb = jupytext.read(path, fmt="py:percent")
-    kernel_env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # keep inline plots
-    kernel_env["LAB_QUICK"] = "1" if quick else "0"
-    kernel_env.update(env or {})
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
     try:
-        return client.execute(env=kernel_env)
+        return run_percent_file(
+            path, env={"LAB_QUICK": "1" if quick else "0", **(env or {})}, timeout=timeout
+        )
     except CellExecutionError as err:
-        pytest.fail(f"{path.name}: a cell failed\n{err}", pytrace=False)
+        pytest.fail(f"{Path(path).name}: a cell failed\n{err}", pytrace=False)
 
 
 def code_cells(nb):
@@ -68,3 +57,22 @@ def executed_lab(stem: str, quick: bool = True):
     """labs/<stem>.py run once per test session; returns (notebook, the runs folder it wrote)."""
     runs = Path(tempfile.mkdtemp(prefix=f"runs-{stem}-"))
     return execute(LABS / f"{stem}.py", quick=quick, env={"LAB_RUNS_DIR": str(runs)}), runs
+
+
+def with_answers(source: str, answers: dict) -> str:
+    """A lab's source with the cell of each `# YOUR TURN: name` replaced by answers[name]."""
+    cells = source.split("\n# %%")
+    for name, code in answers.items():
+        marked = [i for i, cell in enumerate(cells) if f"# YOUR TURN: {name}\n" in cell]
+        assert len(marked) == 1, f"no exercise cell for {name}"
+        cells[marked[0]] = f"\n{code}\n\n"
+    return "\n# %%".join(cells)
+
+
+def exercise_names(source: str) -> list[str]:
+    """The exercises of a lab, in order: the names after `# YOUR TURN:`."""
+    return [
+        line.split(":", 1)[1].strip()
+        for line in source.splitlines()
+        if line.startswith("# YOUR TURN:")
+    ]

@@ -6,7 +6,16 @@ import subprocess
 
 import jupytext
 import pytest
-from kernel import LABS, REPO, executed_lab, images, text_output
+from kernel import (
+    LABS,
+    REPO,
+    execute,
+    executed_lab,
+    exercise_names,
+    images,
+    text_output,
+    with_answers,
+)
 
 STEMS = sorted(p.stem for p in LABS.glob("[0-9][0-9]_*.py"))
 EXPECTED = [
@@ -68,6 +77,69 @@ def test_lab_runs_as_script_and_saves_figures(stem, tmp_path):
 
 NUMBER = r"-?\d+\.\d+(?:e[+-]\d+)?"
 ROW = re.compile(rf"^(\S.*?)\s{{2,}}({NUMBER}(?:\s+{NUMBER})*)\s*$")
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_lab_has_two_to_four_checked_exercises(stem):
+    source = (LABS / f"{stem}.py").read_text()
+    names = exercise_names(source)
+    assert 2 <= len(names) <= 4
+    for name in names:
+        assert f'{name} = check("{name}", {name})' in source
+        assert "raise NotImplementedError" in source
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("stem", STEMS)
+def test_shipped_lab_reports_every_exercise_not_attempted(stem):
+    out = text_output(executed_lab(stem)[0])
+    for name in exercise_names((LABS / f"{stem}.py").read_text()):
+        assert f"… {name}: not attempted" in out
+    assert "✘" not in out and "✔" not in out
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("stem", STEMS)
+def test_lab_with_reference_answers_passes_every_exercise(stem, tmp_path):
+    source = (LABS / f"{stem}.py").read_text()
+    names = exercise_names(source)
+    solved = tmp_path / f"{stem}.py"
+    solved.write_text(with_answers(source, {n: f"from dllab.solutions import {n}" for n in names}))
+    out = text_output(execute(solved, env={"LAB_RUNS_DIR": str(tmp_path / "runs")}))
+    for name in names:
+        assert f"✔ {name}: passed" in out
+    assert "not attempted" not in out and "✘" not in out
+
+
+@pytest.mark.script
+def test_check_script_scoreboard(tmp_path):
+    source = (LABS / "05_weight_initialization.py").read_text()
+    answers = {
+        "he_std": "def he_std(fan_in):\n    return (2 / fan_in) ** 0.5",
+        # the usual mistake: 1 / (fan_in + fan_out) instead of 2 / (…)
+        "xavier_std": "def xavier_std(fan_in, fan_out):\n    return (fan_in + fan_out) ** -0.5",
+    }
+    lab = tmp_path / "05_weight_initialization.py"
+    lab.write_text(with_answers(source, answers))
+    done = subprocess.run(
+        [REPO / "scripts/check.sh", lab], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("05_"))
+    assert row.split()[1:] == ["1", "1", "1"]  # passed, wrong, not attempted
+    assert "xavier_std: std: expected" in done.stdout
+    assert "Hint: Xavier averages fan_in and fan_out" in done.stdout
+
+
+@pytest.mark.script
+def test_check_script_passes_when_nothing_is_wrong_and_rejects_unknown_lab():
+    done = subprocess.run(
+        [REPO / "scripts/check.sh", "2"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[1].split()[1:] == ["0", "0", "3"]
+    bad = subprocess.run([REPO / "scripts/check.sh", "9"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "no lab '9'" in bad.stderr
 
 
 def table_after(text: str, label: str) -> dict:

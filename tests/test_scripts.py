@@ -27,7 +27,9 @@ def run(*args, env=None, **kwargs):
     )
 
 
-@pytest.mark.parametrize("script", ["setup.sh", "lab.sh", "test.sh", "tensorboard.sh"])
+@pytest.mark.parametrize(
+    "script", ["setup.sh", "lab.sh", "test.sh", "tensorboard.sh", "bench.sh", "check.sh"]
+)
 def test_every_script_has_help(script):
     done = run(SCRIPTS / script, "--help")
     assert done.returncode == 0

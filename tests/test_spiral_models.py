@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch import nn
 
-from dllab.models import MLP, PolarFeatures
+from dllab.models import MLP, Features, polar_features
 from dllab.spiral import radius_split, spiral, split
 
 
@@ -73,6 +73,6 @@ def test_polar_features_are_periodic_in_radius():
     r = torch.tensor([5.0])
     point = torch.stack([r * angle.cos(), r * angle.sin()], dim=1)
     further = point * (r + 2 * torch.pi) / r  # same angle, one full period further out
-    features = PolarFeatures()
+    features = Features(polar_features)
     assert features(point).shape == (1, 4)
     torch.testing.assert_close(features(point), features(further), atol=1e-5, rtol=0)

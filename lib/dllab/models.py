@@ -37,14 +37,23 @@ class MLP(nn.Module):
         return self.layers(x)
 
 
-class PolarFeatures(nn.Module):
+def polar_features(x):
     """(x, y) → (cos θ, sin θ, cos r, sin r): angle and radius as periodic features.
 
     x: (N, 2) → (N, 4). A spiral arm is where θ + r is constant (mod 2π), so the class depends
     on these features alone, whatever the radius: a model on them can extrapolate.
     """
+    theta = torch.atan2(x[:, 1], x[:, 0])
+    r = torch.linalg.vector_norm(x, dim=1)
+    return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
+
+
+class Features(nn.Module):
+    """A layer without parameters that applies a fixed function, e.g. Features(polar_features)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
 
     def forward(self, x):
-        theta = torch.atan2(x[:, 1], x[:, 0])
-        r = torch.linalg.vector_norm(x, dim=1)
-        return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
+        return self.fn(x)

@@ -36,9 +36,8 @@ class Linear:
         if self.x is None:
             raise RuntimeError("Linear.backward needs a forward call first (it uses forward's x)")
         _check("Linear.backward: dout", dout, (len(self.x), self.W.shape[1]))
-        self.dW = self.x.T @ dout
-        self.db = dout.sum(axis=0)
-        return dout @ self.W.T
+        dx, self.dW, self.db = linear_backward(dout, self.x, self.W)
+        return dx
 
 
 class ReLU:
@@ -50,7 +49,7 @@ class ReLU:
 
     def backward(self, dout):
         _check("ReLU.backward: dout", dout, self.x.shape)
-        return dout * (self.x > 0)  # local gradient: 1 where the input was positive
+        return relu_backward(dout, self.x)
 
 
 class Sigmoid:
@@ -63,6 +62,20 @@ class Sigmoid:
     def backward(self, dout):
         _check("Sigmoid.backward: dout", dout, self.out.shape)
         return dout * self.out * (1.0 - self.out)  # σ' = σ(1 − σ), from the cached output
+
+
+def linear_backward(dout, x, W):
+    """Gradients of out = x @ W + b.  dout: (N, n_out), x: (N, n_in), W: (n_in, n_out).
+
+    Returns dx: (N, n_in), dW: (n_in, n_out), db: (n_out,): each is dout pulled back through
+    the product (chain rule), summed over the batch for the parameters.
+    """
+    return dout @ W.T, x.T @ dout, dout.sum(axis=0)
+
+
+def relu_backward(dout, x):
+    """Gradient of max(0, x).  dout, x: same shape → dx: same shape (0 where x ≤ 0)."""
+    return dout * (x > 0)  # local gradient: 1 where the input was positive, a new array
 
 
 def bce(p, y) -> float:
