@@ -102,6 +102,12 @@ def train_and_evaluate(name, model, data=splits, test=splits["test"], num_epochs
     return results[name]
 
 
+def print_results(label):
+    """One row of test metrics per model trained so far."""
+    rows = {name: list(m.values()) for name, m in results.items()}
+    print(format_table(rows, ["accuracy", "avg precision", "ROC AUC"], label=label))
+
+
 # %% [markdown]
 # ## Model 1 — one linear layer
 # A single `nn.Linear(2, 1)`: the logit is $w_1 x_1 + w_2 x_2 + b$, so the decision boundary
@@ -225,13 +231,7 @@ dllab.show(
 # as in the lecture (1.00).
 
 # %%
-print(
-    format_table(
-        {name: list(m.values()) for name, m in results.items()},
-        ["accuracy", "avg precision", "ROC AUC"],
-        label="test set",
-    )
-)
+print_results("test set")
 
 # %% [markdown]
 # ## Extrapolation
@@ -331,13 +331,7 @@ dllab.show(
 # it sees; what it does beyond that depends on the assumptions built into it.
 
 # %%
-print(
-    format_table(
-        {name: list(m.values()) for name, m in results.items()},
-        ["accuracy", "avg precision", "ROC AUC"],
-        label="all models",
-    )
-)
+print_results("all models")
 
 # %% [markdown]
 # ## Exercises

@@ -318,6 +318,10 @@ def _gradients_without_x(x1, x2, x3, y, a, b, c, d):
     return (r.mean(),) * 4
 
 
+def _polar(theta, r):
+    return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
+
+
 def _by_tag(kind):
     return lambda args, returned: getattr(args["writer"], kind)
 
@@ -435,32 +439,14 @@ EXERCISES = {
         "(cos θ, sin θ, cos r, sin r) for points all around the plane",
         outputs=("features",),
         mistakes={
-            "θ needs atan2(y, x): atan(y / x) loses the quadrant": lambda x: torch.stack(
-                [
-                    (t := torch.atan(x[:, 1] / x[:, 0])).cos(),
-                    t.sin(),
-                    (r := x.norm(dim=1)).cos(),
-                    r.sin(),
-                ],
-                dim=1,
+            "θ needs atan2(y, x): atan(y / x) loses the quadrant": lambda x: _polar(
+                torch.atan(x[:, 1] / x[:, 0]), x.norm(dim=1)
             ),
-            "atan2 takes (y, x), in that order": lambda x: torch.stack(
-                [
-                    (t := torch.atan2(x[:, 0], x[:, 1])).cos(),
-                    t.sin(),
-                    (r := x.norm(dim=1)).cos(),
-                    r.sin(),
-                ],
-                dim=1,
+            "atan2 takes (y, x), in that order": lambda x: _polar(
+                torch.atan2(x[:, 0], x[:, 1]), x.norm(dim=1)
             ),
-            "r is the distance √(x² + y²), not its square": lambda x: torch.stack(
-                [
-                    (t := torch.atan2(x[:, 1], x[:, 0])).cos(),
-                    t.sin(),
-                    (r := (x**2).sum(dim=1)).cos(),
-                    r.sin(),
-                ],
-                dim=1,
+            "r is the distance √(x² + y²), not its square": lambda x: _polar(
+                torch.atan2(x[:, 1], x[:, 0]), (x**2).sum(dim=1)
             ),
         },
         rtol=1e-4,

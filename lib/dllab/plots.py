@@ -3,31 +3,15 @@
 import matplotlib.pyplot as plt
 
 
-def plot_loss_curves(
-    curves: dict, *, title: str = "", logy: bool = True, logx: bool = False, ylabel: str = "loss"
-):
-    """One line per entry of curves {label: losses per epoch}, epochs counted from 1."""
+def _lines(series: dict, *, xlabel: str, ylabel: str, title: str, logx=False, logy=False):
+    """One line per entry of series {label: (x, y)}."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    for label, losses in curves.items():
-        ax.plot(range(1, len(losses) + 1), losses, label=label)
+    for label, (x, y) in series.items():
+        ax.plot(x, y, label=label)
     if logy:
         ax.set_yscale("log")
     if logx:
         ax.set_xscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend()
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
-
-
-def plot_curves(x, curves: dict, *, xlabel: str, ylabel: str, title: str = ""):
-    """Several y-series against one x.  x: (K,), curves: {label: (K,) values}."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for label, values in curves.items():
-        ax.plot(x, values, label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -35,6 +19,20 @@ def plot_curves(x, curves: dict, *, xlabel: str, ylabel: str, title: str = ""):
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def plot_loss_curves(
+    curves: dict, *, title: str = "", logy: bool = True, logx: bool = False, ylabel: str = "loss"
+):
+    """One line per entry of curves {label: losses per epoch}, epochs counted from 1."""
+    series = {label: (range(1, len(losses) + 1), losses) for label, losses in curves.items()}
+    return _lines(series, xlabel="epoch", ylabel=ylabel, title=title, logx=logx, logy=logy)
+
+
+def plot_curves(x, curves: dict, *, xlabel: str, ylabel: str, title: str = ""):
+    """Several y-series against one x.  x: (K,), curves: {label: (K,) values}."""
+    series = {label: (x, values) for label, values in curves.items()}
+    return _lines(series, xlabel=xlabel, ylabel=ylabel, title=title)
 
 
 CLASS_COLORS = ("tab:blue", "tab:orange")
@@ -89,6 +87,8 @@ def plot_decision_boundary(
                 linewidths=0.3,
                 label=f"{label} ({mask.sum()})",
             )
+    ax.set_xlim(xs[0], xs[-1])  # the surface's square; points beyond it are cut off
+    ax.set_ylim(ys[0], ys[-1])
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=7, markerscale=2)
     if metrics:

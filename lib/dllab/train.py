@@ -20,7 +20,8 @@ class History:
 
     train_loss: list[float] = field(default_factory=list)
     valid_loss: list[float] = field(default_factory=list)
-    best_epoch: int | None = None  # epoch (from 1) of the lowest validation loss
+    best_epoch: int | None = None  # epoch (from 1) of the best validation loss, where a new
+    # best must beat the old one by more than fit's min_delta
     stopped_early: bool = False
 
     @property
@@ -99,12 +100,12 @@ def fit(
     if progress is None:
         progress = not is_quick() and (in_kernel() or sys.stderr.isatty())
     bar = tqdm(range(1, num_epochs + 1), disable=not progress, desc="epochs", leave=False)
+    n_batches = len(X) // batch_size
     for epoch in bar:
         model.train()
         order = torch.randperm(len(X), generator=generator).to(device)
         X_shuffled, y_shuffled = X[order], y[order]
         total = 0.0
-        n_batches = len(X) // batch_size
         for i in range(0, n_batches * batch_size, batch_size):
             optimizer.zero_grad()
             loss = loss_fn(model(X_shuffled[i : i + batch_size]), y_shuffled[i : i + batch_size])
