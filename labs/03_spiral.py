@@ -253,6 +253,7 @@ print(
 fig = plot_spiral(X_in, y_in, lim=LIM, title="train inside the circle, test outside")
 fig.axes[0].scatter(X_out[:, 0], X_out[:, 1], s=2, color="grey", alpha=0.3, label="test")
 fig.axes[0].add_patch(plt.Circle((0, 0), R_MAX, fill=False, linestyle="--"))
+fig.axes[0].legend(loc="upper right", markerscale=4)
 dllab.show(fig, "extrapolation_data", run)
 
 # %% [markdown]

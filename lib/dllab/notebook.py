@@ -22,6 +22,9 @@ def run_percent_file(path, *, env: dict | None = None, timeout: int = 600):
         nb,
         timeout=timeout,
         kernel_name="python3",
+        # The kernel runs on this machine only; its warning about unencrypted local TCP would
+        # be the first thing a student reads. Errors still show.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(path.parent)}},
     )
     return client.execute(env=kernel_env)
