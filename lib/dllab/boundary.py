@@ -14,9 +14,22 @@ def decision_boundary(
     metrics: dict | None = None,
     steps: int = 200,
     dpi: int = 100,
+    compact: bool = False,
 ):
-    """Figure of P(class 1) over [−lim, lim]² with the points X: (N, 2), labels y: (N,) marked."""
+    """Figure of P(class 1) over [−lim, lim]² with the points X: (N, 2), labels y: (N,) marked.
+
+    compact: a small preview without colorbar and legend (see plots.plot_decision_boundary).
+    """
     xs, ys, P = probability_grid(model, lim, steps=steps)
     return plot_decision_boundary(
-        xs, ys, P, X, y, predict_proba(model, X), metrics=metrics, title=title, dpi=dpi
+        xs,
+        ys,
+        P,
+        X,
+        y,
+        predict_proba(model, X),
+        metrics=metrics,
+        title=title,
+        dpi=dpi,
+        compact=compact,
     )

@@ -94,7 +94,14 @@ class TensorBoardLogger:
 
         X, y, lim = self.boundary
         fig = decision_boundary(
-            model, X, y, lim=lim, title=f"epoch {epoch}", steps=self.grid_steps, dpi=60
+            model,
+            X,
+            y,
+            lim=lim,
+            title=f"epoch {epoch}",
+            steps=self.grid_steps,
+            dpi=60,
+            compact=True,
         )
         self.writer.add_figure("decision_boundary", fig, epoch)  # closes the figure
 
