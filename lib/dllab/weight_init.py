@@ -158,6 +158,7 @@ def activation_stats(schemes: dict, *, depth: int = 100, width: int = 1000, seed
                 f"allowed: {NONLINEARITIES}"
             )
     rng = np.random.default_rng(seed)
+    normal_draws = torch.Generator().manual_seed(seed)  # torch draws normals twice as fast
     x = rng.uniform(-1.0, 1.0, size=width)
     x = (x - x.mean()) / x.std()
     H = np.repeat(x[:, None], len(schemes), axis=1)  # one column per scheme: (width, S)
@@ -169,7 +170,7 @@ def activation_stats(schemes: dict, *, depth: int = 100, width: int = 1000, seed
         # One draw per kind and layer, shared by every scheme of that kind; drawn in float32
         # (faster), multiplied in float64.
         if columns["normal"]:
-            W = rng.standard_normal((width, width), dtype=np.float32).astype(np.float64)
+            W = torch.randn(width, width, generator=normal_draws).numpy().astype(np.float64)
             Z[:, columns["normal"]] = W @ H[:, columns["normal"]]
         if columns["uniform"]:
             W = (2 * rng.random((width, width), dtype=np.float32) - 1).astype(np.float64)
