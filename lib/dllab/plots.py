@@ -38,9 +38,9 @@ def plot_curves(x, curves: dict, *, xlabel: str, ylabel: str, title: str = ""):
 CLASS_COLORS = ("tab:blue", "tab:orange")
 
 
-def plot_spiral(X, y, *, lim: float, title: str = "", ax=None):
+def plot_spiral(X, y, *, lim: float, title: str = ""):
     """Scatter of the two classes.  X: (N, 2), y: (N,) in {0, 1}."""
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5, 5))
+    fig, ax = plt.subplots(figsize=(5, 5))
     for label, color in enumerate(CLASS_COLORS):
         points = X[y == label]
         ax.scatter(points[:, 0], points[:, 1], s=3, color=color, label=f"class {label}")
