@@ -34,7 +34,7 @@ BATCH_SIZE = dllab.pick(full=512, quick=128)
 NUM_EPOCHS = dllab.pick(full=1000, quick=20)
 CONFIG = [20, 15, 10, 5]
 LEARNING_RATES = [0.001, 0.01, 0.1]
-HIST_EVERY = dllab.pick(full=50, quick=5)  # histograms every this many epochs
+HIST_EVERY = dllab.pick(full=100, quick=5)  # histograms every this many epochs
 # Images for the lecture's learning rate at the lecture's epochs (0, 10, …, 100, 500, 1000),
 # for the other runs at the last epoch only (each image costs as much as ~30 epochs).
 IMAGE_EPOCHS = sorted({e for e in [*range(0, 101, 10), 500] if e < NUM_EPOCHS} | {NUM_EPOCHS})

@@ -18,7 +18,7 @@ def decision_boundary(
 ):
     """Figure of P(class 1) over [−lim, lim]² with the points X: (N, 2), labels y: (N,) marked.
 
-    compact: a small preview without colorbar and legend (see plots.plot_decision_boundary).
+    compact: a small preview without colorbar, legend and ticks (see plots.plot_decision_boundary).
     """
     xs, ys, P = probability_grid(model, lim, steps=steps)
     return plot_decision_boundary(

@@ -69,7 +69,7 @@ def plot_decision_boundary(
 
     xs: (W,), ys: (H,), P: (H, W) from metrics.probability_grid; X: (N, 2) points, y: (N,) their
     labels, prob: (N,) the model's probabilities for them. compact: a small preview without
-    colorbar and legend (TensorBoard's images; four times cheaper to draw).
+    colorbar, legend and tick labels (TensorBoard's images; eight times cheaper to draw).
     """
     fig, ax = plt.subplots(figsize=(4, 4) if compact else (5.5, 5), dpi=dpi)
     # Fixed range: the same colour means the same probability in every figure.
@@ -102,7 +102,10 @@ def plot_decision_boundary(
     ax.set_xlim(xs[0], xs[-1])  # the surface's square; points beyond it are cut off
     ax.set_ylim(ys[0], ys[-1])
     ax.set_aspect("equal")
-    if not compact:
+    if compact:
+        ax.set_xticks([])  # ticks and their labels cost more than the rest of a preview
+        ax.set_yticks([])
+    else:
         ax.legend(loc="upper right", fontsize=7, markerscale=2)
     if metrics:
         scores = ", ".join(
@@ -111,7 +114,10 @@ def plot_decision_boundary(
         title = f"{title}\n{scores}" if title else scores
     ax.set_title(title, fontsize=9)
     # Fixed margins instead of tight_layout, which costs more than the rest of the figure.
-    fig.subplots_adjust(left=0.1, right=0.95, bottom=0.07, top=0.9)
+    if compact:
+        fig.subplots_adjust(left=0.03, right=0.97, bottom=0.03, top=0.91)
+    else:
+        fig.subplots_adjust(left=0.1, right=0.95, bottom=0.07, top=0.9)
     return fig
 
 
