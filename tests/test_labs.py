@@ -265,10 +265,16 @@ def test_lab5_shows_explosion_vanishing_and_matching_initializers():
 
 def test_bench_runs_and_reports(tmp_path):
     done = subprocess.run(
-        [REPO / "scripts/bench.sh", "--quick", "2"], capture_output=True, text=True, timeout=300
+        [REPO / "scripts/bench.sh", "--quick", "--repeat", "2", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    row = next(line for line in done.stdout.splitlines() if line.startswith("02_"))
-    assert row.split()[1] == "quick" and float(row.split()[2]) > 0
-    bad = subprocess.run([REPO / "scripts/bench.sh", "9"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "no lab 9" in bad.stderr
+    rows = [line.split() for line in done.stdout.splitlines() if line.startswith("0")]
+    assert [row[0] for row in rows] == ["02_backpropagation"]
+    mode, median, fastest, runs = rows[0][1:5]
+    assert mode == "quick" and 0 < float(fastest) <= float(median) and runs == "2"
+    for args, message in [(["9"], "no lab 9"), (["--repeat", "0", "2"], "--repeat needs")]:
+        bad = subprocess.run([REPO / "scripts/bench.sh", *args], capture_output=True, text=True)
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr

@@ -1,9 +1,12 @@
 """Benchmark: run labs top to bottom as scripts and print wall time, peak memory and output size.
 
-Usage: python -m dllab.bench [--quick] [lab number ...]   (default: every lab there is)
+Usage: python -m dllab.bench [--quick] [--repeat N] [lab number ...]   (default: every lab)
+With --repeat N each lab runs N times and the wall time is the median and the fastest of those
+runs: on a shared machine single runs vary by ±20 %.
 """
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -11,6 +14,7 @@ import time
 from pathlib import Path
 
 LABS = Path(__file__).resolve().parents[2] / "labs"
+USAGE = "usage: python -m dllab.bench [--quick] [--repeat N] [lab number ...]"
 
 
 def folder_size(path: Path) -> int:
@@ -41,27 +45,48 @@ def measure(lab: Path, *, quick: bool) -> dict:
     }
 
 
+def parse(argv: list[str], labs: list[Path]):
+    """(quick, repeat, labs to run) from the command line; ValueError with a message if bad."""
+    quick, repeat, wanted = False, 1, []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--quick":
+            quick = True
+        elif arg == "--repeat":
+            value = next(args, "")
+            if not value.isdigit() or int(value) < 1:
+                raise ValueError(f"--repeat needs a whole number ≥ 1, got {value!r}")
+            repeat = int(value)
+        elif arg.isdigit() and any(lab.name.startswith(f"{int(arg):02d}_") for lab in labs):
+            wanted.append(int(arg))
+        else:
+            names = ", ".join(lab.stem for lab in labs)
+            raise ValueError(f"no lab {arg}; available: {names}")
+    chosen = [lab for lab in labs if not wanted or int(lab.name[:2]) in wanted]
+    return quick, repeat, chosen
+
+
 def main(argv: list[str]) -> int:
-    quick = "--quick" in argv
-    wanted = [a for a in argv if a != "--quick"]
     labs = sorted(LABS.glob("[0-9][0-9]_*.py"))
-    bad = [
-        w
-        for w in wanted
-        if not w.isdigit() or not any(lab.name.startswith(f"{int(w):02d}_") for lab in labs)
-    ]
-    if bad:
-        names = ", ".join(lab.stem for lab in labs)
-        print(f"bench: no lab {', '.join(bad)}; available: {names}", file=sys.stderr)
+    try:
+        quick, repeat, labs = parse(argv, labs)
+    except ValueError as err:
+        print(f"bench: {err}\n{USAGE}", file=sys.stderr)
         return 2
-    if wanted:
-        labs = [lab for lab in labs if int(lab.name[:2]) in {int(w) for w in wanted}]
     mode = "quick" if quick else "full"
-    print(f"{'lab':28s} {'mode':>5s} {'wall s':>8s} {'peak MB':>8s} {'largest run MB':>15s}")
+    print(
+        f"{'lab':28s} {'mode':>5s} {'wall s':>8s} {'fastest':>8s} {'runs':>5s} "
+        f"{'peak MB':>8s} {'largest run MB':>15s}"
+    )
     for lab in labs:
-        m = measure(lab, quick=quick)
-        size = m["largest_run_mb"]
-        print(f"{lab.stem:28s} {mode:>5s} {m['seconds']:8.1f} {m['peak_mb']:8.0f} {size:15.2f}")
+        runs = [measure(lab, quick=quick) for _ in range(repeat)]
+        seconds = [m["seconds"] for m in runs]
+        peak = max(m["peak_mb"] for m in runs)
+        size = max(m["largest_run_mb"] for m in runs)
+        print(
+            f"{lab.stem:28s} {mode:>5s} {statistics.median(seconds):8.1f} {min(seconds):8.1f} "
+            f"{repeat:5d} {peak:8.0f} {size:15.2f}"
+        )
     return 0
 
 
