@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -67,3 +69,16 @@ def test_logger_rejects_bad_arguments():
         TensorBoardLogger("lab", "x", hparams={}, every=0)
     with pytest.raises(ValueError, match="image_epochs needs boundary"):
         TensorBoardLogger("lab", "x", hparams={}, image_epochs=[0])
+
+
+def test_events_are_written_in_place_without_a_writer_thread():
+    threads = threading.active_count()
+    with TensorBoardLogger("lab", "inline", hparams={}) as logger:
+        assert threading.active_count() == threads  # the EventFileWriter's thread is gone
+        for step in range(3):
+            logger.writer.add_scalar("loss/train", 1.0 / (step + 1), step)
+        # Not flushed, not closed: TensorBoard already sees every event, as it would live.
+        events = EventAccumulator(str(logger.run_dir))
+        events.Reload()
+        assert [e.value for e in events.Scalars("loss/train")] == pytest.approx([1, 0.5, 1 / 3])
+    assert len(list(logger.run_dir.glob("events.out.tfevents.*"))) == 1  # one file per run

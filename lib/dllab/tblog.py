@@ -1,6 +1,7 @@
 """TensorBoard logging for fit(): scalars, histograms, decision-boundary images, hparams, graph."""
 
 import warnings
+from pathlib import Path
 
 import torch
 
@@ -22,6 +23,37 @@ def log_gradients(writer, model, epoch: int) -> None:
     for name, param in model.named_parameters():
         if param.grad is not None:  # no gradient before the first backward pass
             writer.add_histogram(f"grads/{name}", param.grad, epoch, bins=30)
+
+
+class InlineEventWriter:
+    """Takes over from TensorBoard's EventFileWriter: writes each event straight into its file.
+
+    The EventFileWriter hands every event to a background thread. On a 2-core machine the
+    thread's hand-offs of Python's GIL cost the training loop ≈0.3 ms per event, more than a
+    third of an epoch of lab 4 for two loss scalars; writing in place costs ≈0.01 ms. The event
+    file and its format (TFRecord, what TensorBoard reads) stay the same.
+    """
+
+    def __init__(self, event_writer):
+        from tensorboard.summary.writer.record_writer import RecordWriter
+
+        self.logdir = event_writer.get_logdir()
+        event_writer.close()  # the file now holds its header event; the thread has stopped
+        (path,) = Path(self.logdir).glob("events.out.tfevents.*")  # the run folder is new
+        self.file = open(path, "ab", buffering=0)  # unbuffered: TensorBoard sees each event
+        self.records = RecordWriter(self.file)
+
+    def get_logdir(self) -> str:
+        return self.logdir
+
+    def add_event(self, event) -> None:
+        self.records.write(event.SerializeToString())
+
+    def flush(self) -> None:
+        pass  # nothing is buffered
+
+    def close(self) -> None:
+        self.file.close()
 
 
 class TensorBoardLogger:
@@ -57,6 +89,8 @@ class TensorBoardLogger:
 
         self.run_dir = new_run_dir(lab, name)
         self.writer = SummaryWriter(log_dir=str(self.run_dir))
+        file_writer = self.writer.file_writer
+        file_writer.event_writer = InlineEventWriter(file_writer.event_writer)
         # TensorBoard's HParams tab accepts numbers, strings and booleans; lists become text.
         self.hparams = {
             k: v if isinstance(v, int | float | str | bool) else str(v) for k, v in hparams.items()
