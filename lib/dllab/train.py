@@ -105,14 +105,15 @@ def fit(
         model.train()
         order = torch.randperm(len(X), generator=generator).to(device)
         X_shuffled, y_shuffled = X[order], y[order]
-        total = 0.0
+        # Summed where the model is: .item() waits for a GPU, so one per epoch, not per step.
+        total = torch.zeros((), device=device)
         for i in range(0, n_batches * batch_size, batch_size):
             optimizer.zero_grad()
             loss = loss_fn(model(X_shuffled[i : i + batch_size]), y_shuffled[i : i + batch_size])
             loss.backward()
             optimizer.step()
-            total += loss.item()
-        train_loss = total / n_batches
+            total += loss.detach()
+        train_loss = total.item() / n_batches
         if not math.isfinite(train_loss):
             lr = optimizer.param_groups[0].get("lr")
             raise FloatingPointError(
