@@ -11,7 +11,7 @@ from dllab.seed import set_seed
 
 __all__ = ["get_device", "is_quick", "new_run_dir", "pick", "set_seed", "show"]
 
-# torch, numpy and matplotlib (imported above) bring ~300,000 objects that live as long as the
+# torch, numpy and matplotlib (imported above) bring ~200,000 objects that live as long as the
 # lab does, yet Python's cycle collector rescans all of them at every full collection and
 # several times at exit: about a second per lab. Frozen, they are left out of those scans; at
 # exit everything is frozen, so the interpreter ends without them (refcounting still frees).
