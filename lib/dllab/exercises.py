@@ -537,3 +537,18 @@ EXERCISES = {
         },
     ),
 }
+
+
+# TEMP shim (issue 13): lab 6's two checkers live in dllab/lab6_exercises_temp.py until lab 6's
+# spec joins the exercises package; imported on demand, as they need Lightning.
+_check_labs_1_to_5 = check
+
+
+def check(name: str, student, *, seed: int | None = None):  # noqa: F811
+    """Judge `student` against the reference of exercise `name`, print the verdict, and return
+    the function to use from now on: the student's if it passed, else the reference."""
+    if name in ("log_uniform", "training_step"):
+        from dllab import lab6_exercises_temp
+
+        return lab6_exercises_temp.check(name, student, seed=seed)
+    return _check_labs_1_to_5(name, student, seed=seed)
