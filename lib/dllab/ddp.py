@@ -80,7 +80,7 @@ def train(
     n_per_class: int = 1000,
     n_loops: float = 1.5,
     batch_size: int = 128,
-    lr: float = 0.03,
+    lr: float = 0.01,
     accelerator: str | None = None,
 ) -> dict | None:
     """Train with `processes` processes (DDP when more than one) for `epochs` epochs, with an
@@ -152,7 +152,7 @@ def main(argv=None) -> int:
     p.add_argument(
         "--batch-size", type=int, default=128, help="effective minibatch (all processes together)"
     )
-    p.add_argument("--lr", type=float, default=0.03)
+    p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--accelerator", help="cpu, cuda or mps (default: the device get_device picks)")
     p.add_argument("--out", required=True, help="folder for result.json (created if missing)")
     args = p.parse_args(argv)

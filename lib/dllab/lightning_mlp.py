@@ -64,6 +64,18 @@ class SpiralMLP(L.LightningModule):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
 
 
+class BestValidation(L.Callback):
+    """Remembers the lowest validation loss of a run and the accuracy at that check."""
+
+    def __init__(self):
+        self.loss, self.acc = float("nan"), float("nan")
+
+    def on_validation_end(self, trainer, module):
+        loss = float(trainer.callback_metrics["loss/valid"])
+        if not loss >= self.loss:  # also replaces the first NaN
+            self.loss, self.acc = loss, float(trainer.callback_metrics["acc/valid"])
+
+
 class Points(Dataset):
     """Points X: (N, D) with labels y: (N, 1) in memory, as float32 tensors.
 

@@ -1,7 +1,7 @@
 """Lab 6: hyper-parameter search for the spiral MLP, by hand (random vs grid) and with Optuna.
 
 The search space: a log-uniform learning rate, and width, depth and batch size from short
-lists. One trial trains `SpiralMLP` with Lightning for a fixed number of epochs and logs its
+lists. One trial trains `SpiralMLP` with Lightning for a fixed number of steps and logs its
 hyper-parameters and final validation metrics to TensorBoard's HParams dashboard, one folder
 per trial.
 
@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-LR_RANGE = (1e-4, 1.0)  # the learning rate is drawn log-uniformly from this range
+LR_RANGE = (1e-4, 1.0)  # the learning rate is drawn log-uniformly from this range (Adam)
 CHOICES = {
-    "width": (8, 16, 32, 64),  # units per hidden layer
-    "depth": (1, 2, 3, 4),  # hidden layers
-    "batch_size": (64, 128, 256, 512),
+    "width": (16, 24, 32, 48),  # units per hidden layer
+    "depth": (2, 3, 4, 5),  # hidden layers
+    "batch_size": (16, 32, 64, 128),
 }
 PARAMS = ("lr", *CHOICES)
 LAB = "06_lightning_search"
@@ -58,8 +58,9 @@ def random_configs(n: int, *, seed: int, log_uniform=log_uniform) -> list[dict]:
 def grid_configs(n: int) -> list[dict]:
     """The full grid with k values per parameter where k**4 = n (n = 1, 16, 81, …).
 
-    The learning rate takes the centres of k equal cells of [log low, log high]; the others
-    take k values evenly spread over their list.
+    Every parameter takes the centres of k equal cells of its range, as a careful person
+    would place them (away from the edges): the learning rate on a log scale, the others
+    along their list (the nearest entry).
     """
     _check_budget(n)
     k = round(n ** (1 / len(PARAMS)))
@@ -70,9 +71,10 @@ def grid_configs(n: int) -> list[dict]:
             f"n={n} is not one of them (allowed: {allowed}, …)"
         )
     low, high = np.log(LR_RANGE[0]), np.log(LR_RANGE[1])
-    axes = {"lr": [float(np.exp(low + (i + 0.5) / k * (high - low))) for i in range(k)]}
+    centres = (np.arange(k) + 0.5) / k  # as fractions of each range
+    axes = {"lr": [float(np.exp(low + c * (high - low))) for c in centres]}
     for name, values in CHOICES.items():
-        axes[name] = [values[int(i)] for i in np.linspace(0, len(values) - 1, k).round()]
+        axes[name] = [values[int(np.floor(c * (len(values) - 1) + 0.5))] for c in centres]
     return [dict(zip(axes, point, strict=True)) for point in itertools.product(*axes.values())]
 
 
@@ -82,7 +84,7 @@ def _check_budget(n) -> None:
 
 
 def search_data(n_per_class: int, *, n_loops: float = 1.5, seed: int) -> dict:
-    """A smaller spiral for the search (1.5 turns by default, so that a trial of a few epochs
+    """A smaller spiral for the search (1.5 turns by default, so that a trial of a few hundred steps
     already tells good settings from bad): {"train", "valid", "test"}, a quarter each for
     validation and test."""
     from dllab.spiral import spiral, split
@@ -92,15 +94,19 @@ def search_data(n_per_class: int, *, n_loops: float = 1.5, seed: int) -> dict:
     return split(X, y, n_test=n_held, n_valid=n_held, seed=seed)
 
 
-def run_trial(params: dict, data: dict, *, num_epochs: int, seed: int, log_dir) -> dict:
-    """Train SpiralMLP with `params` for num_epochs on data["train"]; return its final
-    {"val_loss", "val_acc"} and log params and these metrics to TensorBoard in log_dir."""
+def run_trial(params: dict, data: dict, *, num_steps: int, seed: int, log_dir) -> dict:
+    """Train SpiralMLP with `params` for num_steps minibatches on data["train"], validating
+    every num_steps // 5; return the best validation loss and the accuracy at that check,
+    {"val_loss", "val_acc"}, and log params and these metrics to TensorBoard in log_dir.
+
+    The budget is counted in steps, not epochs, so every trial costs about the same whatever
+    its batch size."""
     # Imported here: a search's parent process only starts workers and needs no Lightning.
     import lightning as L
     from lightning.pytorch.loggers import TensorBoardLogger
 
     from dllab import get_device
-    from dllab.lightning_mlp import SpiralMLP, loaders
+    from dllab.lightning_mlp import BestValidation, SpiralMLP, loaders
 
     missing = set(PARAMS) - set(params)
     if missing:
@@ -109,8 +115,12 @@ def run_trial(params: dict, data: dict, *, num_epochs: int, seed: int, log_dir) 
     model = SpiralMLP(hidden=[params["width"]] * params["depth"], lr=params["lr"])
     dl = loaders(data, batch_size=params["batch_size"])
     logger = TensorBoardLogger(str(log_dir), name="", version="", default_hp_metric=False)
+    best = BestValidation()
     trainer = L.Trainer(
-        max_epochs=num_epochs,
+        max_steps=num_steps,
+        val_check_interval=max(1, num_steps // 5),
+        check_val_every_n_epoch=None,  # validate every val_check_interval steps, across epochs
+        callbacks=[best],
         accelerator=get_device().type,
         devices=1,
         logger=logger,
@@ -120,14 +130,13 @@ def run_trial(params: dict, data: dict, *, num_epochs: int, seed: int, log_dir) 
         num_sanity_val_steps=0,
     )
     trainer.fit(model, dl["train"], dl["valid"])
-    found = trainer.callback_metrics
-    result = {"val_loss": float(found["loss/valid"]), "val_acc": float(found["acc/valid"])}
+    result = {"val_loss": best.loss, "val_acc": best.acc}
     logger.log_hyperparams(params, {f"hp/{k}": v for k, v in result.items()})
     logger.finalize("success")
     return result
 
 
-def run_configs(configs: list[dict], data: dict, *, num_epochs: int, seed: int, run_dir) -> list:
+def run_configs(configs: list[dict], data: dict, *, num_steps: int, seed: int, run_dir) -> list:
     """run_trial for each configuration, in order, into run_dir/trial-NN/; the results."""
     results = []
     for i, params in enumerate(configs):
@@ -135,7 +144,7 @@ def run_configs(configs: list[dict], data: dict, *, num_epochs: int, seed: int, 
             run_trial(
                 params,
                 data,
-                num_epochs=num_epochs,
+                num_steps=num_steps,
                 seed=seed,
                 log_dir=Path(run_dir) / f"trial-{i:02d}",
             )
@@ -192,7 +201,7 @@ def optimize(
     data: dict,
     *,
     n_trials: int,
-    num_epochs: int,
+    num_steps: int,
     seed: int,
     log_root,
     worker: int = 0,
@@ -208,7 +217,7 @@ def optimize(
         trial.set_user_attr("pid", os.getpid())
         params = suggest(trial)
         log_dir = Path(log_root) / f"trial-{trial.number:03d}"
-        result = run_trial(params, data, num_epochs=num_epochs, seed=seed, log_dir=log_dir)
+        result = run_trial(params, data, num_steps=num_steps, seed=seed, log_dir=log_dir)
         trial.set_user_attr("val_acc", result["val_acc"])
         return result["val_loss"]
 
@@ -265,13 +274,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1234, help="data, initial weights and sampler")
     p.add_argument("--points", type=int, default=1000, help="spiral points per class")
     p.add_argument("--loops", type=float, default=1.5, help="turns of each spiral arm")
-    p.add_argument("--epochs", type=int, default=15, help="epochs per trial")
+    p.add_argument("--steps", type=int, default=100, help="training steps (minibatches) per trial")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # set for the worker processes
     return p
 
 
 def _validate(p, args) -> None:
-    for name in ("workers", "trials", "points", "epochs"):
+    for name in ("workers", "trials", "points", "steps"):
         value = getattr(args, name)
         if value < 1:
             p.error(f"--{name} must be a positive integer, got {value}")
@@ -294,7 +303,7 @@ def _worker(args) -> None:
         study,
         data,
         n_trials=args.trials,
-        num_epochs=args.epochs,
+        num_steps=args.steps,
         seed=args.seed,
         log_root=Path(args.run_dir) / args.study,
         worker=args.worker,
@@ -325,7 +334,7 @@ def main(argv=None) -> int:
     )
     print(f"search: study '{args.study}' in {url}; {args.workers} worker(s); logs in {run_dir}")
     common = [sys.executable, "-m", "dllab.search", "--storage", url, "--run-dir", str(run_dir)]
-    for name in ("trials", "sampler", "study", "seed", "points", "loops", "epochs"):
+    for name in ("trials", "sampler", "study", "seed", "points", "loops", "steps"):
         common += [f"--{name}", str(getattr(args, name))]
     start = time.perf_counter()
     workers = [subprocess.Popen([*common, "--worker", str(i)]) for i in range(args.workers)]
