@@ -177,15 +177,18 @@ def storage(url: str):
     """Optuna's database storage at `url`; a worker that stops sending heartbeats (killed) has
     its running trial marked failed and retried once by the next worker."""
     import optuna
-    from optuna.storages import RDBStorage, RetryFailedTrialCallback
+    from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    return RDBStorage(
-        url,
-        heartbeat_interval=2,
-        grace_period=10,
-        failed_trial_callback=RetryFailedTrialCallback(max_retry=1),
-    )
+    with warnings.catch_warnings():
+        # Heartbeats are an "experimental" Optuna feature; the warning says nothing to act on.
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return RDBStorage(
+            url,
+            heartbeat_interval=2,
+            grace_period=10,
+            heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1),
+        )
 
 
 def suggest(trial) -> dict:

@@ -1,0 +1,92 @@
+"""Lab 6's search: the sampler, random vs grid configurations, seeded trials, Optuna studies."""
+
+import numpy as np
+import optuna
+import pytest
+from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+from dllab import search
+
+
+@pytest.fixture(scope="module")
+def data():
+    return search.search_data(300, seed=1234)  # 300 training points: every batch size fits
+
+
+def test_log_uniform_is_uniform_in_the_exponent_and_seeded():
+    draws = search.log_uniform(1e-5, 1e-1, 20_000, np.random.default_rng(0))
+    assert draws.shape == (20_000,) and draws.dtype == np.float64
+    assert draws.min() >= 1e-5 and draws.max() <= 1e-1
+    # Each of the 4 decades gets a quarter of the draws (uniform would put 90 % in the last).
+    decades = np.histogram(np.log10(draws), bins=[-5, -4, -3, -2, -1])[0] / len(draws)
+    assert np.allclose(decades, 0.25, atol=0.02)
+    again = search.log_uniform(1e-5, 1e-1, 20_000, np.random.default_rng(0))
+    assert np.array_equal(draws, again)
+
+
+def test_random_configs_are_seeded_and_inside_the_space():
+    first, again = search.random_configs(16, seed=3), search.random_configs(16, seed=3)
+    assert first == again and first != search.random_configs(16, seed=4)
+    assert len({c["lr"] for c in first}) == 16
+    for config in first:
+        assert search.LR_RANGE[0] <= config["lr"] <= search.LR_RANGE[1]
+        assert all(config[name] in values for name, values in search.CHOICES.items())
+
+
+def test_grid_has_the_same_budget_but_two_values_per_parameter():
+    grid = search.grid_configs(16)
+    assert len(grid) == 16 and len({tuple(c.values()) for c in grid}) == 16
+    assert {p: len({c[p] for c in grid}) for p in search.PARAMS} == dict.fromkeys(search.PARAMS, 2)
+    assert sorted({c["lr"] for c in grid}) == pytest.approx([1e-3, 1e-1])  # centres of the cells
+    with pytest.raises(ValueError, match="n=10 is not one of them"):
+        search.grid_configs(10)
+    with pytest.raises(ValueError, match="positive int, got 0"):
+        search.random_configs(0, seed=1)
+
+
+def test_best_so_far_skips_failed_trials():
+    assert search.best_so_far([0.5, np.nan, 0.7, 0.2]).tolist() == [0.5, 0.5, 0.5, 0.2]
+
+
+def hparams_logged(folder):
+    """The names of the hyper-parameters and metrics in a trial folder's HParams summary."""
+    names = set()
+    for path in folder.glob("events.out.tfevents.*"):
+        for event in EventFileLoader(str(path)).Load():
+            for value in event.summary.value:
+                if value.metadata.plugin_data.plugin_name == "hparams":
+                    names.add(value.tag)
+    return names
+
+
+def test_seeded_trials_are_reproducible_and_log_hparams(data, tmp_path):
+    configs = search.random_configs(2, seed=5)
+    first = search.run_configs(configs, data, num_steps=6, seed=1, run_dir=tmp_path / "a")
+    again = search.run_configs(configs, data, num_steps=6, seed=1, run_dir=tmp_path / "b")
+    assert first == again
+    assert all(0 < r["val_loss"] < 5 and 0 <= r["val_acc"] <= 1 for r in first)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["trial-00", "trial-01"]
+    # The three summaries TensorBoard's HParams tab reads: experiment, session start and end.
+    assert hparams_logged(tmp_path / "a" / "trial-00") == {
+        "_hparams_/experiment",
+        "_hparams_/session_start_info",
+        "_hparams_/session_end_info",
+    }
+
+
+def test_run_trial_names_missing_parameters(data, tmp_path):
+    with pytest.raises(ValueError, match=r"params lacks \['depth'\]"):
+        search.run_trial(
+            {"lr": 0.01, "width": 8, "batch_size": 32}, data, num_steps=2, seed=0, log_dir=tmp_path
+        )
+
+
+def test_seeded_optuna_study_is_reproducible(data, tmp_path):
+    def study_values(name):
+        study = optuna.create_study(sampler=search.sampler(name, 7), direction="minimize")
+        search.optimize(study, data, n_trials=3, num_steps=4, seed=1, log_root=tmp_path / name)
+        return [(t.params, t.value) for t in study.trials]
+
+    assert study_values("random") == study_values("random")
+    with pytest.raises(ValueError, match="sampler 'grid' is unknown; allowed: 'random', 'tpe'"):
+        search.sampler("grid", 0)

@@ -1,0 +1,149 @@
+"""Lab 6's search script: worker processes sharing one Optuna study (SQLite and PostgreSQL),
+a killed worker loses no finished trial, and the same command resumes the study."""
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+from dllab import search
+
+REPO = Path(__file__).resolve().parents[1]
+# Tiny trials: 300 training points (every batch size fits), a few steps each.
+TINY = ["--points", "300", "--steps", "4", "--seed", "3"]
+
+
+def search_command(*args):
+    return [sys.executable, "-m", "dllab.search", *TINY, *map(str, args)]
+
+
+def finished(url, study="spiral"):
+    """{trial number: (params, value)} of the finished trials of a study."""
+    try:
+        loaded = optuna.load_study(study_name=study, storage=search.storage(url))
+    except KeyError:  # not created yet
+        return {}
+    return {
+        t.number: (t.params, t.value)
+        for t in loaded.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--workers", "0"], "--workers must be a positive integer, got 0"),
+        (["--sampler", "grid"], "--sampler 'grid' is unknown; allowed: random, tpe"),
+    ],
+)
+def test_bad_arguments_are_named(args, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        search.main([*args, "--run-dir", str(tmp_path)])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())  # nothing created
+
+
+def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    command = search_command("--workers", "1", "--trials", "6", "--run-dir", tmp_path)
+    first = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 240
+    while len(finished(url)) < 2 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(first.pid, signal.SIGKILL)  # the parent and its worker, mid-search
+    first.wait()
+    before = finished(url)
+    assert 2 <= len(before) < 6, "the search should have been killed half-way"
+
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = finished(url)
+    assert len(after) >= 6
+    assert all(after[number] == before[number] for number in before)  # nothing lost or redone
+    assert "finished trials" in done.stdout and (tmp_path / "summary-spiral.json").exists()
+
+
+# ---------------------------------------------------------------- PostgreSQL on loopback
+
+
+def _postgres_bin() -> Path:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    initdb = found[-1] if found else shutil.which("initdb")
+    if not initdb:
+        pytest.fail(
+            "PostgreSQL is not installed: no initdb in /usr/lib/postgresql/*/bin or on PATH. "
+            "Install it with `apt-get install postgresql` (.ci/run does this when it is missing).",
+            pytrace=False,
+        )
+    return Path(initdb).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def postgres_url():
+    """A PostgreSQL server in a temporary data directory on 127.0.0.1, stopped and deleted
+    afterwards. As root it runs as the unprivileged `postgres` user (postgres refuses root)."""
+    bindir = _postgres_bin()
+    root = Path(tempfile.mkdtemp(prefix="dllab-pg-"))
+    as_user = []
+    if os.geteuid() == 0:
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.fail(
+                "running as root needs the `postgres` user (made by the postgresql package)"
+            )
+        os.chown(root, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = root / "data", _free_port()
+
+    def pg(*args):
+        return subprocess.run(
+            [*as_user, *map(str, args)], cwd=root, capture_output=True, text=True, timeout=120
+        )
+
+    done = pg(bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync")
+    assert done.returncode == 0, done.stdout + done.stderr
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
+    done = pg(bindir / "pg_ctl", "-D", data, "-o", options, "-l", root / "log", "-w", "start")
+    try:
+        assert done.returncode == 0, done.stdout + done.stderr + (root / "log").read_text()
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        pg(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root)
+    assert not root.exists()
+
+
+def test_two_workers_share_one_study_on_postgresql(postgres_url, tmp_path):
+    done = subprocess.run(
+        search_command(
+            "--workers", "2", "--trials", "8", "--storage", postgres_url, "--run-dir", tmp_path
+        ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    study = optuna.load_study(study_name="spiral", storage=search.storage(postgres_url))
+    complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(complete) >= 8
+    assert {t.user_attrs["worker"] for t in complete} == {0, 1}  # both wrote into one study
+    assert len({t.user_attrs["pid"] for t in complete}) == 2
