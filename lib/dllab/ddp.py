@@ -25,8 +25,10 @@ import torch
 from dllab import get_device
 from dllab.lightning_mlp import Points, SpiralMLP, loader
 from dllab.metrics import evaluate
+from dllab.runs import new_run_dir
 from dllab.spiral import spiral, split
 
+LAB = "06_lightning_search"
 # Lightning gathers through a torch function that torch plans to rename; nothing to act on here.
 warnings.filterwarnings("ignore", message=r".*all_gather is deprecated.*")
 
@@ -76,6 +78,7 @@ def train(
     processes: int,
     *,
     epochs: int,
+    nodes: int = 1,
     seed: int = 1234,
     n_per_class: int = 1000,
     n_loops: float = 1.5,
@@ -83,15 +86,18 @@ def train(
     lr: float = 0.01,
     accelerator: str | None = None,
 ) -> dict | None:
-    """Train with `processes` processes (DDP when more than one) for `epochs` epochs, with an
-    effective minibatch of `batch_size` (batch_size // processes per process).
+    """Train with `processes` processes per machine on `nodes` machines (DDP when more than one
+    process in all) for `epochs` epochs, with an effective minibatch of `batch_size` (divided
+    equally between all processes).
 
     Returns, in the first process, a dict with the test metrics, the last validation loss and
     per-epoch sample counts; None in the other processes.
     """
-    if processes < 1 or batch_size % processes:
+    world = processes * nodes
+    if processes < 1 or nodes < 1 or batch_size % world:
         raise ValueError(
-            f"processes={processes} must be positive and divide batch_size={batch_size}"
+            f"processes={processes} × nodes={nodes} must be positive and divide "
+            f"batch_size={batch_size}"
         )
     accelerator = accelerator or get_device().type
     if accelerator == "mps" and processes > 1:
@@ -103,7 +109,7 @@ def train(
     splits = split(X, y, n_test=n_held, n_valid=n_held, seed=seed)
     train_dl = torch.utils.data.DataLoader(
         IndexedPoints(*splits["train"]),
-        batch_size=batch_size // processes,
+        batch_size=batch_size // world,
         shuffle=True,
         drop_last=True,
         collate_fn=torch.utils.data.default_convert,
@@ -112,7 +118,8 @@ def train(
     trainer = L.Trainer(
         accelerator=accelerator,
         devices=processes,
-        strategy="ddp" if processes > 1 else "auto",
+        num_nodes=nodes,
+        strategy="ddp" if world > 1 else "auto",
         max_epochs=epochs,
         logger=False,
         enable_checkpointing=False,
@@ -127,10 +134,11 @@ def train(
         return None
     return {
         "processes": processes,
+        "nodes": nodes,
         "accelerator": accelerator,
         "strategy": type(trainer.strategy).__name__,
         "epochs": epochs,
-        "batch_size_per_process": batch_size // processes,
+        "batch_size_per_process": batch_size // world,
         "train_points": len(splits["train"][0]),
         "per_epoch": model.per_epoch,
         "val_loss": float(trainer.callback_metrics["loss/valid"]),
@@ -144,7 +152,10 @@ def main(argv=None) -> int:
         prog="python -m dllab.ddp",
         description="Train lab 6's spiral MLP with Lightning DDP; write <out>/result.json.",
     )
-    p.add_argument("--processes", type=int, default=2, help="processes (CPU) or GPUs (default 2)")
+    p.add_argument(
+        "--processes", type=int, default=2, help="processes (CPU) or GPUs per machine (default 2)"
+    )
+    p.add_argument("--nodes", type=int, default=1, help="machines (default 1; see the README)")
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--points", type=int, default=1000, help="spiral points per class")
@@ -154,23 +165,26 @@ def main(argv=None) -> int:
     )
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--accelerator", help="cpu, cuda or mps (default: the device get_device picks)")
-    p.add_argument("--out", required=True, help="folder for result.json (created if missing)")
+    p.add_argument(
+        "--out",
+        help="folder for result.json (default: a new run folder runs/06_lightning_search/…-ddp)",
+    )
     args = p.parse_args(argv)
-    for name in ("processes", "epochs", "points", "batch_size"):
+    for name in ("processes", "nodes", "epochs", "points", "batch_size"):
         if getattr(args, name) < 1:
             p.error(
                 f"--{name.replace('_', '-')} must be a positive integer, got {getattr(args, name)}"
             )
-    if args.batch_size % args.processes:
+    if args.batch_size % (args.processes * args.nodes):
         p.error(
             f"--batch-size {args.batch_size} must be divisible by --processes {args.processes} "
-            "(each process takes an equal share of every minibatch)"
+            f"× --nodes {args.nodes} (each process takes an equal share of every minibatch)"
         )
     if args.accelerator not in (None, "cpu", "cuda", "mps"):
         p.error(f"--accelerator {args.accelerator!r} is unknown; allowed: cpu, cuda, mps")
-    out = Path(args.out)
     result = train(
         args.processes,
+        nodes=args.nodes,
         epochs=args.epochs,
         seed=args.seed,
         n_per_class=args.points,
@@ -179,7 +193,8 @@ def main(argv=None) -> int:
         lr=args.lr,
         accelerator=args.accelerator,
     )
-    if result is not None:
+    if result is not None:  # the first process only
+        out = Path(args.out) if args.out else new_run_dir(LAB, "ddp")
         out.mkdir(parents=True, exist_ok=True)
         (out / "result.json").write_text(json.dumps(result, indent=1))
         counts = result["per_epoch"][-1]
