@@ -27,24 +27,10 @@ def plot_search(runs: dict, *, param: str = "lr", title: str = ""):
     right.set_title(f"every trial against its {param}")
     for ax in (left, right):
         ax.grid(alpha=0.3)
-    left.legend(loc="upper right")
+    left.xaxis.get_major_locator().set_params(integer=True)
+    left.legend(loc="lower left")
     right.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def plot_choices(choices: dict, *, param: str = "lr", title: str = ""):
-    """The value of `param` each strategy chose, trial after trial (log scale).
-
-    choices: {strategy: values per trial}.
-    """
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for (name, values), marker in zip(choices.items(), MARKERS, strict=False):
-        ax.plot(np.arange(1, len(values) + 1), values, marker=marker, linestyle=":", label=name)
-    ax.set(xlabel="trial", ylabel=param, yscale="log", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
     fig.tight_layout()
     return fig
