@@ -1,0 +1,28 @@
+"""Lab 6 through a real Jupyter kernel in quick mode: every cell runs, and the run folder holds
+what the lab says it writes."""
+
+import json
+
+import pytest
+from kernel import LABS, executed_lab, images, text_output
+
+STEM = "06_lightning_search"
+
+
+@pytest.mark.kernel
+def test_lab6_runs_in_a_kernel_and_writes_its_run_folder():
+    nb, runs = executed_lab(STEM)
+    assert len(images(nb)) >= (LABS / f"{STEM}.py").read_text().count("dllab.show(")
+    out = text_output(nb)
+    assert "… training_step: not attempted" in out and "… log_uniform: not attempted" in out
+    (run,) = (runs / STEM).iterdir()
+    assert list((run / "checkpoints").glob("best-epoch=*.ckpt"))
+    assert list((run / "lightning").glob("events.out.tfevents.*"))
+    for strategy in ("random", "grid"):  # one TensorBoard folder per trial
+        trials = sorted(p.name for p in (run / strategy).iterdir())
+        assert trials == [f"trial-{i:02d}" for i in range(16)]
+    assert (run / "optuna.db").exists()
+    assert {p.name for p in run.glob("optuna-*")} == {"optuna-random", "optuna-tpe"}
+    result = json.loads((run / "ddp" / "result.json").read_text())
+    assert result["processes"] == 2 and all(e["overlap"] == 0 for e in result["per_epoch"])
+    assert "DDP, 2 processes" in out and "1 process, seed 1234" in out
