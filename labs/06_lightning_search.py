@@ -163,9 +163,9 @@ print(
 best = LabMLP.load_from_checkpoint(checkpoint.best_model_path)
 tested = trainer.test(best, data["test"], verbose=False)[0]
 metrics = evaluate(best, X_test, y_test)
-logger.log_hyperparams(
-    {"hidden": str(CONFIG), "lr": LR, "batch_size": BATCH_SIZE},
-    {"hp/test_acc": metrics["accuracy"]},
+logger.log_hyperparams(  # one row in TensorBoard's HParams tab, next to the search's trials
+    {"hidden": str(CONFIG), "depth": len(CONFIG), "lr": LR, "batch_size": BATCH_SIZE},
+    {"hp/val_loss": float(checkpoint.best_model_score), "hp/test_acc": metrics["accuracy"]},
 )
 print(f"test_step: loss {tested['loss/test']:.4f}, accuracy {tested['acc/test']:.4f}")
 print(
