@@ -192,7 +192,8 @@ dllab.show(
 # - **checkpoints**: the best epoch on disk (above), and `trainer.fit(…, ckpt_path=…)` resumes
 #   an interrupted run from a checkpoint;
 # - **logging**: losses and accuracy per epoch in TensorBoard, in this run's folder;
-# - **devices**: `accelerator="cuda"` (or `"mps"`) moves model and batches, nothing else changes;
+# - **devices**: `accelerator=` (here `device.type`, as `dllab.get_device()` picked it) moves
+#   the model and every batch to a GPU, nothing else changes;
 # - **precision**: `precision="bf16-mixed"` trains in bfloat16 where the hardware supports it;
 # - **many processes**: `devices=4, strategy="ddp"` (last section), `num_nodes=2` for machines.
 
