@@ -50,8 +50,9 @@ SEARCH_POINTS = dllab.pick(full=1000, quick=300)  # per class; half of them for 
 SEARCH_STEPS = dllab.pick(full=100, quick=10)  # minibatches per trial
 BUDGET = 16
 OPTUNA_TRIALS = dllab.pick(full=BUDGET, quick=4)  # per Optuna study
-# DDP: the small spiral, 2 processes, the same effective minibatch as one process.
-DDP_PROCESSES, DDP_EPOCHS = 2, dllab.pick(full=20, quick=1)
+# DDP: the small spiral, the same effective minibatch as one process; 2 CPU processes here
+# (one per GPU on a machine with several GPUs).
+DDP_EPOCHS = dllab.pick(full=20, quick=1)
 
 dllab.set_seed(SEED)
 # These networks are tiny: splitting each operation over CPU threads costs more than it saves.
@@ -375,17 +376,7 @@ dllab.show(
 # %%
 ddp_dir = run / "ddp"
 done = subprocess.run(
-    [
-        sys.executable,
-        "-m",
-        "dllab.ddp",
-        "--processes",
-        str(DDP_PROCESSES),
-        "--epochs",
-        str(DDP_EPOCHS),
-        "--out",
-        str(ddp_dir),
-    ],
+    [sys.executable, "-m", "dllab.ddp", "--epochs", str(DDP_EPOCHS), "--out", str(ddp_dir)],
     capture_output=True,
     text=True,
 )
@@ -407,7 +398,7 @@ for epoch in distributed["per_epoch"][:3]:
 # %%
 single = {seed: ddp.train(1, epochs=DDP_EPOCHS, seed=seed) for seed in (SEED, SEED + 1)}
 table = {
-    f"DDP, {DDP_PROCESSES} processes": distributed,
+    f"DDP, {distributed['processes']} processes": distributed,
     **{f"1 process, seed {seed}": r for seed, r in single.items()},
 }
 print(

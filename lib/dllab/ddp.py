@@ -74,6 +74,14 @@ class CountingMLP(SpiralMLP):
         )
 
 
+def default_devices() -> tuple[str, int]:
+    """(accelerator, processes): one process per GPU where there are at least 2 GPUs, else
+    2 CPU processes (gloo)."""
+    if get_device().type == "cuda" and torch.cuda.device_count() >= 2:
+        return "cuda", torch.cuda.device_count()
+    return "cpu", 2
+
+
 def train(
     processes: int,
     *,
@@ -153,7 +161,10 @@ def main(argv=None) -> int:
         description="Train lab 6's spiral MLP with Lightning DDP; write <out>/result.json.",
     )
     p.add_argument(
-        "--processes", type=int, default=2, help="processes (CPU) or GPUs per machine (default 2)"
+        "--processes",
+        type=int,
+        help="processes (CPU) or GPUs per machine (default: every GPU if there are 2 or more, "
+        "else 2 CPU processes)",
     )
     p.add_argument("--nodes", type=int, default=1, help="machines (default 1; see the README)")
     p.add_argument("--epochs", type=int, default=15)
@@ -164,12 +175,19 @@ def main(argv=None) -> int:
         "--batch-size", type=int, default=128, help="effective minibatch (all processes together)"
     )
     p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--accelerator", help="cpu, cuda or mps (default: the device get_device picks)")
+    p.add_argument("--accelerator", help="cpu or cuda (default: see --processes)")
     p.add_argument(
         "--out",
         help="folder for result.json (default: a new run folder runs/06_lightning_search/…-ddp)",
     )
     args = p.parse_args(argv)
+    if args.accelerator not in (None, "cpu", "cuda"):
+        p.error(f"--accelerator {args.accelerator!r} is unknown; allowed: cpu, cuda")
+    accelerator, processes = default_devices()
+    if args.accelerator not in (None, accelerator):
+        accelerator, processes = args.accelerator, 2
+    args.accelerator = accelerator
+    args.processes = processes if args.processes is None else args.processes
     for name in ("processes", "nodes", "epochs", "points", "batch_size"):
         if getattr(args, name) < 1:
             p.error(
@@ -180,8 +198,6 @@ def main(argv=None) -> int:
             f"--batch-size {args.batch_size} must be divisible by --processes {args.processes} "
             f"× --nodes {args.nodes} (each process takes an equal share of every minibatch)"
         )
-    if args.accelerator not in (None, "cpu", "cuda", "mps"):
-        p.error(f"--accelerator {args.accelerator!r} is unknown; allowed: cpu, cuda, mps")
     result = train(
         args.processes,
         nodes=args.nodes,
