@@ -136,10 +136,9 @@ class LabMLP(SpiralMLP):
 # %%
 torch.manual_seed(SEED)  # the same initial weights as lab 3's MLP
 model = LabMLP(hidden=CONFIG, lr=LR)
-logger = TensorBoardLogger(run, name="lightning", version="", default_hp_metric=False)
-checkpoint = ModelCheckpoint(
-    dirpath=run / "checkpoints", filename="best-{epoch}", monitor="loss/valid", mode="min"
-)
+# Each run of this cell gets its own folder lightning/version_N/ (logs and checkpoints).
+logger = TensorBoardLogger(run, name="lightning", default_hp_metric=False)
+checkpoint = ModelCheckpoint(filename="best-{epoch}", monitor="loss/valid", mode="min")
 trainer = L.Trainer(
     max_epochs=MAX_EPOCHS,
     accelerator=device.type,
@@ -323,7 +322,9 @@ for name in ("random", "tpe"):
         direction="minimize",
         load_if_exists=True,
     )
-    studies[name].optimize(objective, n_trials=OPTUNA_TRIALS)
+    # Run again, this cell resumes: it only adds the trials still missing.
+    finished = studies[name].get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    studies[name].optimize(objective, n_trials=max(0, OPTUNA_TRIALS - len(finished)))
     best = studies[name].best_trial
     print(f"Optuna {name}: best validation loss {best.value:.4f} with {best.params}")
 

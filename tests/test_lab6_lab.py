@@ -16,8 +16,8 @@ def test_lab6_runs_in_a_kernel_and_writes_its_run_folder():
     out = text_output(nb)
     assert "… training_step: not attempted" in out and "… log_uniform: not attempted" in out
     (run,) = (runs / STEM).iterdir()
-    assert list((run / "checkpoints").glob("best-epoch=*.ckpt"))
-    assert list((run / "lightning").glob("events.out.tfevents.*"))
+    assert list((run / "lightning/version_0/checkpoints").glob("best-epoch=*.ckpt"))
+    assert list((run / "lightning/version_0").glob("events.out.tfevents.*"))
     for strategy in ("random", "grid"):  # one TensorBoard folder per trial
         trials = sorted(p.name for p in (run / strategy).iterdir())
         assert trials == [f"trial-{i:02d}" for i in range(16)]

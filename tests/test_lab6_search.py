@@ -66,6 +66,8 @@ def test_seeded_trials_are_reproducible_and_log_hparams(data, tmp_path):
     assert first == again
     assert all(0 < r["val_loss"] < 5 and 0 <= r["val_acc"] <= 1 for r in first)
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["trial-00", "trial-01"]
+    search.run_configs(configs[:1], data, num_steps=2, seed=1, run_dir=tmp_path / "a")
+    assert sorted(p.name for p in (tmp_path / "a-2").iterdir()) == ["trial-00"]  # never mixed
     # The three summaries TensorBoard's HParams tab reads: experiment, session start and end.
     assert hparams_logged(tmp_path / "a" / "trial-00") == {
         "_hparams_/experiment",

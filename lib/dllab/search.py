@@ -136,8 +136,22 @@ def run_trial(params: dict, data: dict, *, num_steps: int, seed: int, log_dir) -
     return result
 
 
+def fresh_dir(path) -> Path:
+    """Create and return `path`, or path-2, path-3, … if it exists: runs never mix."""
+    path, k = Path(path), 1
+    while True:
+        candidate = path if k == 1 else path.with_name(f"{path.name}-{k}")
+        try:
+            candidate.mkdir(parents=True)
+            return candidate
+        except FileExistsError:
+            k += 1
+
+
 def run_configs(configs: list[dict], data: dict, *, num_steps: int, seed: int, run_dir) -> list:
-    """run_trial for each configuration, in order, into run_dir/trial-NN/; the results."""
+    """run_trial for each configuration, in order, into run_dir/trial-NN/ (run_dir-2/… when
+    run_dir exists already); the results."""
+    run_dir = fresh_dir(run_dir)
     results = []
     for i, params in enumerate(configs):
         results.append(
