@@ -267,7 +267,8 @@ by_hand = {
 }
 dllab.show(
     plot_search(
-        by_hand, title=f"Small spiral: {BUDGET} trials each, {SEARCH_STEPS} steps per trial"
+        by_hand,
+        title=f"Small spiral (1.5 turns): {BUDGET} trials each, {SEARCH_STEPS} steps per trial",
     ),
     "random_vs_grid",
     run,
@@ -278,9 +279,9 @@ dllab.show(
 # lr = 0.1, and spent 8 trials on each varying width, depth and batch size, which change the
 # loss much less; its best is 0.18. The random trials are spread from 0.0003 to 0.8 and trace
 # how the loss depends on the learning rate: the three between 0.02 and 0.05 reach 0.015 to
-# 0.095, lower than anything the grid saw. On the left, the grid is ahead until trial 11; at
-# trial 12 the random search draws lr ≈ 0.028 and ends 12 times lower than the grid (0.015
-# against 0.18), with the same 16 trials.
+# 0.095, lower than anything the grid saw. On the left, the two stay close for 11 trials (the
+# grid even leads at trials 10 and 11); at trial 12 the random search draws lr ≈ 0.028 and
+# ends 12 times lower than the grid (0.015 against 0.18), with the same 16 trials.
 #
 # ### In TensorBoard
 # `./scripts/tensorboard.sh runs/06_lightning_search` and open the **HParams** tab: one row
@@ -337,7 +338,9 @@ everything = {
     },
 }
 dllab.show(
-    plot_search(everything, title=f"Small spiral: four searches of {BUDGET} trials each"),
+    plot_search(
+        everything, title=f"Small spiral (1.5 turns): four searches of {BUDGET} trials each"
+    ),
     "four_searches",
     run,
 )
