@@ -18,10 +18,9 @@ from torch import nn
 
 import dllab
 from dllab.data import TRUE_COEF, linear_data
+from dllab.display import format_table, plot_loss_curves
 from dllab.exercises import check
 from dllab.linreg import least_squares, relative_change, standardize, to_original_units
-from dllab.plots import plot_loss_curves
-from dllab.report import format_table
 
 # %%
 SEED = 1234

@@ -19,10 +19,9 @@ from torch import nn
 
 import dllab
 from dllab.data import binary_points
+from dllab.display import format_table, plot_curves
 from dllab.exercises import check
 from dllab.gradcheck import numerical_gradient, relative_error
-from dllab.plots import plot_curves
-from dllab.report import format_table
 from dllab.scratch import Linear, ReLU, Sigmoid, bce
 
 # %%

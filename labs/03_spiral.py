@@ -16,13 +16,12 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 
 import dllab
-from dllab.boundary import decision_boundary
+from dllab.boundary import decision_boundary, plot_spiral
+from dllab.data import radius_split, spiral, split
+from dllab.display import format_table
 from dllab.exercises import check
 from dllab.metrics import evaluate
 from dllab.models import MLP, Features
-from dllab.plots import plot_spiral
-from dllab.report import format_table
-from dllab.spiral import radius_split, spiral, split
 from dllab.train import fit
 
 # %%

@@ -16,12 +16,11 @@
 import torch
 
 import dllab
+from dllab.data import spiral, split
+from dllab.display import format_table, plot_loss_curves
 from dllab.exercises import check
 from dllab.metrics import evaluate
 from dllab.models import MLP
-from dllab.plots import plot_loss_curves
-from dllab.report import format_table
-from dllab.spiral import spiral, split
 from dllab.tblog import TensorBoardLogger
 from dllab.train import fit
 

@@ -17,12 +17,11 @@ import torch
 from torch import nn
 
 import dllab
+from dllab.data import spiral
+from dllab.display import format_table, plot_loss_curves
 from dllab.exercises import check
 from dllab.metrics import predict_proba
 from dllab.models import MLP
-from dllab.plots import plot_activation_stats, plot_loss_curves
-from dllab.report import format_table
-from dllab.spiral import spiral
 from dllab.train import fit
 from dllab.weight_init import (
     Scheme,
@@ -31,6 +30,7 @@ from dllab.weight_init import (
     kaiming_normal,
     kaiming_uniform,
     normal,
+    plot_activation_stats,
     xavier_normal,
     xavier_uniform,
 )

@@ -16,7 +16,7 @@ first="${TB_PORT:-6006}"
     die "TB_PORT='$first' is not a port; allowed: a number from 1024 to 65000"
 
 "$REPO/scripts/setup.sh" >/dev/null
-logdir="${1:-$(cd "$REPO" && "$VPY" -c 'from dllab.runs import runs_root; print(runs_root())')}"
+logdir="${1:-$(cd "$REPO" && "$VPY" -c 'from dllab.session import runs_root; print(runs_root())')}"
 [[ ! -e "$logdir" || -d "$logdir" ]] || die "logdir '$logdir' exists but is not a directory"
 mkdir -p "$logdir"
 

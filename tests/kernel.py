@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from dllab.notebook import run_percent_file
+from dllab.exercises.notebook import run_percent_file
 
 REPO = Path(__file__).resolve().parents[1]
 LABS = REPO / "labs"

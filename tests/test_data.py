@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from dllab.data import INPUT_MEANS, TRUE_COEF, binary_points, linear_data
+from dllab.display import format_table
 from dllab.linreg import least_squares, relative_change, standardize, to_original_units
-from dllab.report import format_table
 
 
 def test_linear_data_shapes_and_determinism():

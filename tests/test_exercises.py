@@ -5,14 +5,16 @@ import json
 import numpy as np
 import pytest
 
-from dllab import exercises, solutions
-from dllab.exercises import EXERCISES, NOT_ATTEMPTED, PASSED, WRONG, check
+from dllab.exercises import NOT_ATTEMPTED, PASSED, WRONG, check, engine, reference
+from dllab.exercises.specs import all_exercises
+
+EXERCISES = all_exercises()
 
 MISTAKES = [(name, hint) for name, ex in EXERCISES.items() for hint in ex.mistakes]
 
 
 def judge(name, fn, seed=0):
-    return exercises._judge(name, EXERCISES[name], fn, np.random.default_rng(seed))
+    return engine._judge(name, EXERCISES[name], fn, np.random.default_rng(seed))
 
 
 def test_every_lab_exercise_has_a_checker_and_a_solution():
@@ -30,7 +32,7 @@ def test_every_lab_exercise_has_a_checker_and_a_solution():
         "xavier_std",
         "leaky_relu_gain",
     }
-    assert all(getattr(solutions, name) is EXERCISES[name].reference for name in EXERCISES)
+    assert all(reference(name) is EXERCISES[name].reference for name in EXERCISES)
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
@@ -85,7 +87,7 @@ def test_shape_difference_is_reported_first():
 
 
 def test_sign_error_gets_the_generic_hint():
-    verdict = judge("bce_grad", lambda p, y: -solutions.bce_grad(p, y))
+    verdict = judge("bce_grad", lambda p, y: -reference("bce_grad")(p, y))
     assert "wrong sign" in verdict.message
 
 
@@ -105,8 +107,8 @@ def test_check_returns_the_function_to_use_and_reports(tmp_path, monkeypatch, ca
         raise NotImplementedError
 
     assert check("he_std", mine) is mine
-    assert check("he_std", stub) is solutions.he_std
-    assert check("he_std", lambda fan_in: 1.0) is solutions.he_std
+    assert check("he_std", stub) is reference("he_std")
+    assert check("he_std", lambda fan_in: 1.0) is reference("he_std")
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("✔ he_std: passed") and out[1].startswith("… he_std: not attempted")
     assert out[2].startswith("✘ he_std: wrong")

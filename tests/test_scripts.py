@@ -67,9 +67,9 @@ def test_setup_says_when_python_is_missing(tmp_path):
 def test_lab_unknown_name_lists_available_labs():
     done = run(SCRIPTS / "lab.sh", "nonsense")
     assert done.returncode == 2
-    assert "unknown lab 'nonsense'" in done.stderr
-    for stem in ["01_gradient_descent", "03_spiral", "05_weight_initialization"]:
-        assert stem in done.stderr
+    assert "no lab 'nonsense'" in done.stderr
+    for name in ["1 (gradient_descent)", "3 (spiral)", "5 (weight_initialization)"]:
+        assert name in done.stderr
 
 
 def test_lab_without_argument_prints_usage():

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
+from dllab.data import radius_split, spiral, split
 from dllab.models import MLP, Features, polar_features
-from dllab.spiral import radius_split, spiral, split
 
 
 def test_spiral_shapes_balance_and_determinism():

@@ -4,8 +4,8 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from dllab.data import spiral, split
 from dllab.models import MLP
-from dllab.spiral import spiral, split
 from dllab.tblog import TensorBoardLogger
 from dllab.train import fit
 

@@ -5,9 +5,9 @@ import pytest
 import torch
 from torch import nn
 
+from dllab.data import spiral, split
 from dllab.metrics import binary_metrics, evaluate, predict_proba
 from dllab.models import MLP
-from dllab.spiral import spiral, split
 from dllab.train import fit
 
 

@@ -1,4 +1,4 @@
-"""Show a figure: inline inside a Jupyter kernel, as a PNG file in a plain script run."""
+"""Display: show a figure (inline in a kernel, a PNG file in a script), line plots, text tables."""
 
 import os
 from pathlib import Path
@@ -50,3 +50,66 @@ def show(fig, name: str, run_dir: Path | str | None = None) -> Path | None:
     plt.close(fig)
     print(f"figure saved: {path}")
     return path
+
+
+# ---------------------------------------------------------------- line plots
+
+
+def _lines(series: dict, *, xlabel: str, ylabel: str, title: str, logx=False, logy=False):
+    """One line per entry of series {label: (x, y)}."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, (x, y) in series.items():
+        ax.plot(x, y, label=label)
+    if logy:
+        ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_curves(
+    curves: dict, *, title: str = "", logy: bool = True, logx: bool = False, ylabel: str = "loss"
+):
+    """One line per entry of curves {label: losses per epoch}, epochs counted from 1."""
+    series = {label: (range(1, len(losses) + 1), losses) for label, losses in curves.items()}
+    return _lines(series, xlabel="epoch", ylabel=ylabel, title=title, logx=logx, logy=logy)
+
+
+def plot_curves(x, curves: dict, *, xlabel: str, ylabel: str, title: str = ""):
+    """Several y-series against one x.  x: (K,), curves: {label: (K,) values}."""
+    series = {label: (x, values) for label, values in curves.items()}
+    return _lines(series, xlabel=xlabel, ylabel=ylabel, title=title)
+
+
+# ---------------------------------------------------------------- tables
+
+
+def _number(value: float, digits: int) -> str:
+    """Fixed point, or scientific where fixed point would be too long or show only zeros."""
+    if abs(value) >= 1e5 or 0 < abs(value) < 10.0**-digits:
+        return f"{value:.{max(digits - 2, 1)}e}"
+    return f"{value:.{digits}f}"
+
+
+def format_table(rows: dict, columns: list[str], *, digits: int = 4, label: str = "") -> str:
+    """One line per row: the row name, then its values under the column names.
+
+    rows: {name: sequence of numbers (or None for an empty cell)}.
+    """
+    width = max(len(label), *(len(name) for name in rows))
+    col = max(digits + 6, *(len(c) for c in columns))
+    lines = [f"{label:<{width}}" + "".join(f"{c:>{col + 2}}" for c in columns)]
+    for name, values in rows.items():
+        if len(values) > len(columns):
+            raise ValueError(f"row {name!r} has {len(values)} values for {len(columns)} columns")
+        cells = "".join(
+            " " * (col + 2) if v is None else f"{_number(v, digits):>{col + 2}}" for v in values
+        )
+        lines.append(f"{name:<{width}}{cells}")
+    return "\n".join(lines)

@@ -39,12 +39,3 @@ def binary_metrics(y_true, prob, *, threshold: float = 0.5) -> dict:
 def evaluate(model, X, y) -> dict:
     """binary_metrics of `model` on (X, y)."""
     return binary_metrics(y, predict_proba(model, X))
-
-
-@torch.no_grad()
-def probability_grid(model, lim: float, *, steps: int = 200):
-    """P(class 1) on a grid over [−lim, lim]².  → xs: (steps,), ys: (steps,), P: (steps, steps)."""
-    xs = np.linspace(-lim, lim, steps, dtype=np.float32)
-    gx, gy = np.meshgrid(xs, xs)
-    P = predict_proba(model, np.column_stack([gx.ravel(), gy.ravel()]), batch_size=8192)
-    return xs, xs, P.reshape(steps, steps)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import torch
 
-from dllab.runs import new_run_dir
+from dllab.session import new_run_dir
 
 # SummaryWriter and the decision-boundary plot (scikit-learn, TensorBoard) are imported where
 # they are used: the exercise checker imports log_losses/log_gradients in every lab.

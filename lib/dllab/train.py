@@ -9,9 +9,8 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from dllab.config import is_quick
-from dllab.device import get_device
 from dllab.display import in_kernel
+from dllab.session import get_device, is_quick
 
 
 @dataclass

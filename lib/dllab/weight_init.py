@@ -7,6 +7,7 @@ times a standard draw (N(0, 1) or U(−1, 1)) from an explicit generator.
 import math
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
@@ -180,3 +181,32 @@ def activation_stats(schemes: dict, *, depth: int = 100, width: int = 1000, seed
         means[:, layer] = H.mean(axis=0)
         stds[:, layer] = _column_std(H)
     return {name: Stats(means[i], stds[i]) for i, name in enumerate(schemes)}
+
+
+def plot_activation_stats(stats: dict, *, title: str = ""):
+    """|mean| and std of each layer's output against depth, one line per scheme, log scale.
+
+    stats: {name: Stats} from weight_init.activation_stats.
+    """
+    fig, (ax_mean, ax_std) = plt.subplots(1, 2, figsize=(11, 4))
+    for name, s in stats.items():
+        layers = range(1, len(s.std) + 1)
+        ax_mean.plot(layers, abs(s.mean), label=name)
+        ax_std.plot(layers, s.std, label=name)
+    for ax, what in [
+        (ax_mean, "|mean| of the layer's output"),
+        (ax_std, "std of the layer's output"),
+    ]:
+        ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        if high / low < 100:  # at least two decades, so that noise does not look like drift
+            middle = (low * high) ** 0.5
+            ax.set_ylim(middle / 10, middle * 10)
+        ax.set_xlabel("layer")
+        ax.set_ylabel(what)
+        ax.grid(alpha=0.3)
+    ax_std.legend(fontsize=8)
+    fig.suptitle(title)
+    # Fixed margins: tight_layout on log axes costs more than drawing the figure.
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.9, wspace=0.25)
+    return fig

@@ -1,7 +1,7 @@
 """Scoreboard of the "Your turn" exercises: run labs headless through a kernel and count.
 
-Usage: python -m dllab.check [lab ...]   (a lab is a number, a name, or a path to a lab file;
-default: every lab). Exit 0 only when every attempted exercise passed and every lab ran.
+Usage: python -m dllab.exercises.scoreboard [lab ...]   (what scripts/check.sh runs)
+A lab is a number, a name, or a path to a lab file; default: every lab. Exit 0 only when every attempted exercise passed and every lab ran.
 """
 
 import json
@@ -12,32 +12,8 @@ from pathlib import Path
 from nbclient.exceptions import CellExecutionError
 
 from dllab.exercises import NOT_ATTEMPTED, PASSED, WRONG
-from dllab.notebook import run_percent_file
-
-LABS = Path(__file__).resolve().parents[2] / "labs"
-
-
-def find_labs(args: list[str]) -> list[Path]:
-    """Lab files for numbers (3), names (spiral, 03_spiral) or paths; all labs without args."""
-    available = sorted(LABS.glob("[0-9][0-9]_*.py"))
-    if not args:
-        return available
-    found = []
-    for arg in args:
-        path = Path(arg)
-        if path.suffix == ".py" and path.is_file():
-            found.append(path.resolve())
-            continue
-        matches = [
-            lab
-            for lab in available
-            if (arg.isdigit() and int(lab.name[:2]) == int(arg)) or arg in (lab.stem, lab.stem[3:])
-        ]
-        if not matches:
-            names = ", ".join(lab.stem for lab in available)
-            raise ValueError(f"no lab {arg!r}; available: {names} (or a path to a lab file)")
-        found += matches
-    return found
+from dllab.exercises.notebook import run_percent_file
+from dllab.labs import find
 
 
 def run_lab(path: Path) -> tuple[list[dict], str | None]:
@@ -60,7 +36,7 @@ def run_lab(path: Path) -> tuple[list[dict], str | None]:
 
 def main(argv: list[str]) -> int:
     try:
-        labs = find_labs(argv)
+        labs = find(argv or ["all"])
     except ValueError as err:
         print(f"check: {err}", file=sys.stderr)
         return 2
@@ -68,7 +44,7 @@ def main(argv: list[str]) -> int:
     ok = True
     details = []
     for lab in labs:
-        verdicts, error = run_lab(lab)
+        verdicts, error = run_lab(lab.path)
         count = {s: sum(v["status"] == s for v in verdicts) for s in (PASSED, WRONG, NOT_ATTEMPTED)}
         print(
             f"{lab.stem:28s} {count[PASSED]:7d} {count[WRONG]:6d} {count[NOT_ATTEMPTED]:14d}"

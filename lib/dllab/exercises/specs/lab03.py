@@ -1,0 +1,80 @@
+"""Exercises of lab 3 (spiral): references, random inputs and the usual mistakes."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from dllab.exercises.engine import Exercise
+from dllab.models import polar_features
+
+# ---------------------------------------------------------------- references
+
+
+def mlp_forward(layers, x):
+    """Apply the layers in order, each to the previous one's output."""
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+# ---------------------------------------------------------------- inputs and mistakes
+
+
+def _layer_stack(rng):
+    torch.manual_seed(int(rng.integers(2**31)))
+    layers = [nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 1)]
+    return {"layers": layers, "x": torch.randn(int(rng.integers(2, 9)), 3)}
+
+
+def _point_inputs(rng):
+    r = rng.uniform(0.5, 25, 40)
+    angle = rng.uniform(-np.pi, np.pi, 40)
+    return {
+        "x": torch.tensor(
+            np.column_stack([r * np.cos(angle), r * np.sin(angle)]), dtype=torch.float32
+        )
+    }
+
+
+def _polar(theta, r):
+    return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
+
+
+EXERCISES = {
+    "mlp_forward": Exercise(
+        mlp_forward,
+        _layer_stack,
+        "the output equals applying the layers in order",
+        outputs=("output",),
+        mistakes={
+            "return the output of the last layer, not the input x": lambda layers, x: x,
+            "apply every layer, not only the first": lambda layers, x: layers[0](x),
+            "apply the activations too: every layer of the list, in order": lambda layers, x: (
+                layers[-1](layers[-3](layers[-5](x)))
+            ),
+        },
+        raised={
+            "shapes cannot be multiplied": "a layer got an input of the wrong width: apply the layers "
+            "in order, each to the previous layer's output"
+        },
+        rtol=1e-5,
+    ),
+    "polar_features": Exercise(
+        polar_features,
+        _point_inputs,
+        "(cos θ, sin θ, cos r, sin r) for points all around the plane",
+        outputs=("features",),
+        mistakes={
+            "θ needs atan2(y, x): atan(y / x) loses the quadrant": lambda x: _polar(
+                torch.atan(x[:, 1] / x[:, 0]), x.norm(dim=1)
+            ),
+            "atan2 takes (y, x), in that order": lambda x: _polar(
+                torch.atan2(x[:, 0], x[:, 1]), x.norm(dim=1)
+            ),
+            "r is the distance √(x² + y²), not its square": lambda x: _polar(
+                torch.atan2(x[:, 1], x[:, 0]), (x**2).sum(dim=1)
+            ),
+        },
+        rtol=1e-4,
+    ),
+}
