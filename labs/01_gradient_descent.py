@@ -33,7 +33,7 @@ TOL = 1e-10  # converged: the loss changed by less than this fraction in one epo
 COLUMNS = ["a", "b", "c", "d"]
 
 dllab.set_seed(SEED)
-run = dllab.new_run_dir("01_gradient_descent")
+run = dllab.new_run_dir("01_gradient_descent", create=False)
 device = dllab.get_device()
 print(f"device: {device}; outputs of this run: {run}")
 

@@ -31,7 +31,7 @@ HIDDEN = 4
 AGREE = 1e-6  # numpy (float64) and PyTorch (float32) must agree to this
 
 dllab.set_seed(SEED)
-run = dllab.new_run_dir("02_backpropagation")
+run = dllab.new_run_dir("02_backpropagation", create=False)
 print(f"device: {dllab.get_device()} (this lab's network is tiny; it runs on the CPU)")
 print(f"outputs of this run: {run}")
 

@@ -41,7 +41,7 @@ dllab.set_seed(SEED)
 # These networks are tiny: splitting each operation over CPU threads costs more than it saves.
 torch.set_num_threads(1)
 device = dllab.get_device()
-run = dllab.new_run_dir("03_spiral")
+run = dllab.new_run_dir("03_spiral", create=False)
 print(f"device: {device}; outputs of this run: {run}")
 
 # %% [markdown]

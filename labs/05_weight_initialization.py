@@ -50,7 +50,7 @@ LR, BATCH_SIZE = 0.003, 128
 dllab.set_seed(SEED)
 torch.set_num_threads(1)  # the MLP is small; threads cost more than they save
 device = dllab.get_device()
-run = dllab.new_run_dir("05_weight_initialization")
+run = dllab.new_run_dir("05_weight_initialization", create=False)
 print(f"device: {device}; outputs of this run: {run}")
 
 # %% [markdown]

@@ -77,7 +77,15 @@ def test_run_dirs_never_collide(tmp_path):
     assert len(set(dirs)) == 6
     assert all(d.is_dir() and d.parent == tmp_path / "runs" / "lab" for d in dirs)
     assert re.fullmatch(r"\d{8}-\d{6}(\.\d+)?", dirs[1].name)
-    assert dirs[-1].name.endswith("-lr0.01")
+    assert re.fullmatch(r"lr0\.01-\d{8}-\d{6}", dirs[-1].name)  # what differs comes first
+
+
+def test_run_dir_without_create_is_made_by_the_first_saved_figure(tmp_path):
+    run = dllab.new_run_dir("lab", create=False)
+    assert not run.exists() and run.parent == tmp_path / "runs" / "lab"
+    fig, ax = plt.subplots()
+    dllab.show(fig, "curve", run)
+    assert (run / "curve.png").is_file()
 
 
 def test_run_dir_rejects_bad_names():

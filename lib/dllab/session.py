@@ -102,21 +102,31 @@ def _check_name(what: str, value: str) -> None:
         )
 
 
-def new_run_dir(lab: str, name: str | None = None) -> Path:
-    """Create and return a fresh directory runs/<lab>/<YYYYmmdd-HHMMSS>[-name][.k]/."""
+def new_run_dir(lab: str, name: str | None = None, *, create: bool = True) -> Path:
+    """A fresh directory runs/<lab>/[<name>-]<YYYYmmdd-HHMMSS>[.k]/, never used before.
+
+    The name comes first, so that TensorBoard's legends (which cut long names) show what
+    differs between runs. create=False returns the path without making the folder: the first
+    figure saved into it makes it, so a kernel session that only shows figures inline (or a
+    re-run cell) leaves no empty folder behind.
+    """
     _check_name("lab", lab)
     if name is not None:
         _check_name("name", name)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = f"{stamp}-{name}" if name else stamp
+    base = f"{name}-{stamp}" if name else stamp
     parent = runs_root() / lab
-    parent.mkdir(parents=True, exist_ok=True)
     k = 0
     while True:
         candidate = parent / (base if k == 0 else f"{base}.{k}")
-        try:
-            candidate.mkdir()  # atomic: fails if another run took this name first
-        except FileExistsError:
-            k += 1
-            continue
-        return candidate
+        if not create:
+            if not candidate.exists():
+                return candidate
+        else:
+            parent.mkdir(parents=True, exist_ok=True)
+            try:
+                candidate.mkdir()  # atomic: fails if another run took this name first
+                return candidate
+            except FileExistsError:
+                pass
+        k += 1
