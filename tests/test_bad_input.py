@@ -10,8 +10,10 @@ import re
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
-from dllab import data, models, scratch
+from dllab import data, metrics, models, scratch
+from dllab.train import fit
 
 NAN = float("nan")
 
@@ -233,3 +235,257 @@ RNG = np.random.default_rng(0)
 def test_scratch_layers_reject_bad_input(call, error, fragments):
     with raises(error, *fragments):
         call()
+
+
+# ---------------------------------------------------------------- training
+
+
+def one_hot(y):
+    return np.eye(2, dtype=np.float32)[y.astype(int)]
+
+
+def with_nan(X):
+    X = X.copy()
+    X[5, 1] = NAN
+    X[9] = np.inf
+    return X
+
+
+@pytest.mark.parametrize(
+    ("make_data", "error", "fragments"),
+    [
+        (
+            lambda X, y: {"train": (X, y + 1)},
+            ValueError,
+            ["data['train'] y must be class labels 0 and 1", "the values {1, 2}", "subtract 1"],
+        ),
+        (
+            lambda X, y: {"train": (X, 2 * y - 1)},
+            ValueError,
+            ["data['train'] y must be class labels 0 and 1", "the values {-1, 1}"],
+        ),
+        (
+            lambda X, y: {"train": (X, one_hot(y))},
+            ValueError,
+            [
+                "data['train'] y must be class labels 0 and 1 of shape (N,) or (N, 1)",
+                "got an array of shape (120, 2)",
+                "y[:, 1]",
+            ],
+        ),
+        (
+            lambda X, y: {"train": (X, y), "valid": (X[:10], y[:10] + 1)},
+            ValueError,
+            ["data['valid'] y must be class labels 0 and 1", "{1, 2}"],
+        ),
+        (
+            lambda X, y: {"train": (with_nan(X), y)},
+            ValueError,
+            ["data['train'] X must be finite numbers (no NaN or inf)", "NaN/inf in rows 5, 9"],
+        ),
+        (
+            lambda X, y: (X, y),
+            TypeError,
+            [
+                "data must be a dict {'train': (X, y), 'valid': (X, y)}",
+                "got a tuple (an array of shape (120, 2)",
+            ],
+        ),
+        (
+            lambda X, y: {"train": X},
+            TypeError,
+            ["data['train'] must be a pair (X, y)", "got an array of shape (120, 2)"],
+        ),
+        (
+            lambda X, y: {"train": (X, y), "validation": (X, y)},
+            ValueError,
+            [
+                "data must be a dict with the keys 'train', 'valid' (optional)",
+                "got the keys ['train', 'validation']",
+            ],
+        ),
+        (
+            lambda X, y: {"train": (X[:, :1], y)},
+            ValueError,
+            ["data['train'] X must be rows the model can take", "shape (120, 1)", "mat1 and mat2"],
+        ),
+    ],
+)
+def test_fit_refuses_bad_data_before_training(spiral_data, make_data, error, fragments):
+    X, y = spiral_data
+    model = models.MLP(2, [4])
+    before = [p.clone() for p in model.parameters()]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with raises(error, *fragments):
+        fit(model, make_data(X, y), optimizer=optimizer, num_epochs=1, batch_size=10, device="cpu")
+    assert all(torch.equal(p, q) for p, q in zip(before, model.parameters(), strict=True))
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "fragments"),
+    [
+        (
+            {"optimizer": torch.optim.SGD(models.MLP(2, [4]).parameters(), lr=0.1)},
+            ValueError,
+            [
+                "optimizer must be an optimizer of this model's parameters",
+                "got an optimizer of 4 other tensors",
+                "another model",
+            ],
+        ),
+        (
+            {"optimizer": torch.optim.SGD},
+            TypeError,
+            ["optimizer must be a torch optimizer", "got the class SGD"],
+        ),
+        (
+            {"loss_fn": nn.BCEWithLogitsLoss},
+            TypeError,
+            [
+                "loss_fn must be a loss function",
+                "got the class BCEWithLogitsLoss",
+                "BCEWithLogitsLoss()",
+            ],
+        ),
+        (
+            {"loss_fn": nn.BCEWithLogitsLoss(reduction="sum")},
+            ValueError,
+            [
+                "loss_fn must be a loss with reduction='mean'",
+                "got BCEWithLogitsLoss(reduction='sum')",
+            ],
+        ),
+        (
+            {"loss_fn": lambda logits, y: (logits - y) ** 2},
+            ValueError,
+            ["loss_fn(logits, y) must be one number", "got a tensor of shape (2, 1)"],
+        ),
+        (
+            {"callbacks": print},
+            TypeError,
+            [
+                "callbacks must be a list of functions f(epoch, model, history)",
+                "callbacks=[logger]",
+            ],
+        ),
+        (
+            {"callbacks": [None]},
+            TypeError,
+            ["callbacks[0] must be a function f(epoch, model, history)", "got None"],
+        ),
+        ({"seed": -1}, ValueError, ["seed must be an int in [0, 2**32)", "got -1"]),
+        ({"min_delta": NAN}, ValueError, ["min_delta must be a finite number ≥ 0", "got nan"]),
+        ({"valid_batch_size": 0}, ValueError, ["valid_batch_size must be a positive int", "got 0"]),
+        ({"device": "gpu"}, TypeError, ["device must be a torch device or its name", "got 'gpu'"]),
+    ],
+)
+def test_fit_refuses_bad_arguments(spiral_data, change, error, fragments):
+    X, y = spiral_data
+    model = models.MLP(2, [4])
+    options = {"optimizer": torch.optim.SGD(model.parameters(), lr=0.1), "device": "cpu"} | change
+    with raises(error, *fragments):
+        fit(model, {"train": (X, y)}, num_epochs=1, batch_size=10, **options)
+
+
+def test_fit_refuses_a_model_with_two_outputs(spiral_data):
+    X, y = spiral_data
+    model = nn.Linear(2, 2)
+    with raises(
+        ValueError,
+        "model(X) must be one logit per row, a tensor of shape (N, 1)",
+        "got a tensor of shape (2, 2)",
+    ):
+        fit(
+            model,
+            {"train": (X, y)},
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            num_epochs=1,
+            batch_size=10,
+            device="cpu",
+        )
+
+
+def test_fit_takes_a_loss_module_as_the_functional_loss(spiral_data):
+    """nn.BCEWithLogitsLoss() (PyTorch tutorials' style) trains exactly like the default."""
+    X, y = spiral_data
+    histories = []
+    for loss_fn in (nn.functional.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss()):
+        torch.manual_seed(0)
+        model = models.MLP(2, [8])
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+        histories.append(
+            fit(
+                model,
+                {"train": (X, y), "valid": (X, y)},
+                optimizer=optimizer,
+                loss_fn=loss_fn,
+                num_epochs=3,
+                batch_size=20,
+                device="cpu",
+                progress=False,
+            )
+        )
+    assert histories[0].train_loss == histories[1].train_loss
+    assert histories[0].valid_loss == pytest.approx(histories[1].valid_loss, rel=1e-6)
+
+
+# ---------------------------------------------------------------- metrics
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragments"),
+    [
+        (
+            lambda m, X, y: metrics.evaluate(m, X, y + 1),
+            ValueError,
+            ["y must be class labels 0 and 1", "the values {1, 2}"],
+        ),
+        (
+            lambda m, X, y: metrics.evaluate(m, X[:0], y[:0]),
+            ValueError,
+            [
+                "X must be an array of shape (N, D) with at least one row",
+                "got an array of shape (0, 2)",
+            ],
+        ),
+        (
+            lambda m, X, y: metrics.evaluate(m, X, y[:-1]),
+            ValueError,
+            ["y must be one label per row of X (120 rows)", "got an array of shape (119,)"],
+        ),
+        (
+            lambda m, X, y: metrics.evaluate(m, with_nan(X), y),
+            ValueError,
+            ["X must be finite numbers", "rows 5, 9"],
+        ),
+        (
+            lambda m, X, y: metrics.predict_proba(nn.Linear(2, 2), X),
+            ValueError,
+            ["model(X) must be one logit per row", "got a tensor of shape (120, 2)"],
+        ),
+        (
+            lambda m, X, y: metrics.predict_proba(m, X, batch_size=0.5),
+            TypeError,
+            ["batch_size must be a positive int", "got 0.5"],
+        ),
+        (
+            lambda m, X, y: metrics.binary_metrics(y, X[:, 0]),
+            ValueError,
+            ["prob must be probabilities in [0, 1]", "logits? apply torch.sigmoid"],
+        ),
+        (
+            lambda m, X, y: metrics.binary_metrics(np.ones(4), np.full(4, 0.5)),
+            ValueError,
+            ["y_true must be labels of both classes, 0 and 1", "got only class 1 in 4 labels"],
+        ),
+        (
+            lambda m, X, y: metrics.binary_metrics(y, np.full(len(y), 0.5), threshold=50),
+            ValueError,
+            ["threshold must be a number between 0 and 1", "got 50"],
+        ),
+    ],
+)
+def test_metrics_refuse_bad_labels_and_data(spiral_data, call, error, fragments):
+    X, y = spiral_data
+    with raises(error, *fragments):
+        call(models.MLP(2, [4]), X, y)

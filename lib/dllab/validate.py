@@ -171,6 +171,17 @@ def labels(name: str, value, *, n: int | None = None):
     return y
 
 
+def targets(name: str, value, *, n: int):
+    """Check regression targets: finite numbers of shape (N,) or (N, 1), N = n rows."""
+    y = _numpy(name, value)
+    if y.ndim not in (1, 2) or (y.ndim == 2 and y.shape[1] != 1):
+        fail(name, "an array of shape (N,) or (N, 1)", describe(value))
+    if len(y) != n:
+        fail(name, f"one target per row of X ({n} rows)", describe(value))
+    array(name, y.reshape(-1), ndim=1)
+    return value
+
+
 def same_length(name_x: str, X, name_y: str, y) -> None:
     """X and y describe the same points: as many rows as labels."""
     if len(X) != len(y):
