@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from dllab import data, metrics, models, scratch
+from dllab import data, metrics, models, scratch, weight_init
 from dllab.train import fit
 
 NAN = float("nan")
@@ -489,3 +489,134 @@ def test_metrics_refuse_bad_labels_and_data(spiral_data, call, error, fragments)
     X, y = spiral_data
     with raises(error, *fragments):
         call(models.MLP(2, [4]), X, y)
+
+
+# ---------------------------------------------------------------- weight initialization
+
+GEN = torch.Generator().manual_seed(0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragments"),
+    [
+        (
+            lambda: weight_init.normal((3, 2), NAN, generator=GEN),
+            ValueError,
+            ["std must be a finite number ≥ 0", "got nan"],
+        ),
+        (
+            lambda: weight_init.uniform((3, 2), -1.0, generator=GEN),
+            ValueError,
+            ["bound must be a finite number ≥ 0", "got -1.0"],
+        ),
+        (
+            lambda: weight_init.gain("leaky_relu", NAN),
+            ValueError,
+            ["alpha must be a finite number ≥ 0", "got nan"],
+        ),
+        (
+            lambda: weight_init.kaiming_normal(
+                (3, 2), nonlinearity="leaky_relu", alpha=NAN, generator=GEN
+            ),
+            ValueError,
+            ["alpha must be a finite number ≥ 0", "got nan"],
+        ),
+        (
+            lambda: weight_init.xavier_std(2.5, 3),
+            TypeError,
+            ["fan_in must be a positive int", "got 2.5"],
+        ),
+        (
+            lambda: weight_init.kaiming_std(16, NAN),
+            ValueError,
+            ["gain must be a finite number > 0", "got nan"],
+        ),
+        (
+            lambda: weight_init.uniform_bound(NAN),
+            ValueError,
+            ["std must be a finite number ≥ 0", "got nan"],
+        ),
+        (
+            lambda: weight_init.xavier_normal((3.0, 2), generator=GEN),
+            TypeError,
+            ["shape[0] must be a positive int", "got 3.0"],
+        ),
+        (
+            lambda: weight_init.xavier_uniform(4, generator=GEN),
+            TypeError,
+            ["shape must be a weight's shape (fan_out, fan_in)", "got 4"],
+        ),
+        (
+            lambda: weight_init.normal((3, 2), 1.0, generator=np.random.default_rng(0)),
+            TypeError,
+            ["generator must be a torch.Generator", "got Generator(PCG64)"],
+        ),
+        (
+            lambda: weight_init.activation_stats(
+                {"x": weight_init.Scheme("normal", NAN)}, depth=2, width=4
+            ),
+            ValueError,
+            ["scheme 'x': scale must be a finite number ≥ 0", "got nan"],
+        ),
+        (
+            lambda: weight_init.activation_stats(
+                {"x": weight_init.Scheme("normal", 1.0, "leaky_relu", NAN)}, depth=2, width=4
+            ),
+            ValueError,
+            ["scheme 'x': alpha must be a finite number ≥ 0", "got nan"],
+        ),
+    ],
+)
+def test_initializers_refuse_nan_and_bad_shapes(call, error, fragments):
+    with raises(error, *fragments):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("init", "error", "fragments"),
+    [
+        (
+            nn.init.kaiming_normal_,
+            TypeError,
+            [
+                "init must be a function init(shape, generator=…) that returns a new weight",
+                "got the function torch.nn.init.kaiming_normal_",
+                "fill an existing tensor in place",
+                "kaiming_normal",
+            ],
+        ),
+        (
+            lambda shape: torch.zeros(shape),
+            TypeError,
+            [
+                "init must be a function init(shape, generator=…)",
+                "unexpected keyword argument 'generator'",
+            ],
+        ),
+        (
+            lambda shape, generator: torch.tensor(0.1),
+            ValueError,
+            ["init((4, 2)) must be a finite tensor of shape (4, 2)", "got a tensor of shape ()"],
+        ),
+        (
+            lambda shape, generator: torch.zeros(shape[::-1]),
+            ValueError,
+            [
+                "init((4, 2)) must be a finite tensor of shape (4, 2)",
+                "got a tensor of shape (2, 4)",
+            ],
+        ),
+        (
+            # NaN only in the last layer: the layers before it are not changed either
+            lambda shape, generator: torch.full(shape, NAN if shape == (1, 4) else 0.5),
+            ValueError,
+            ["init((1, 4)) must be a finite tensor of shape (1, 4)"],
+        ),
+    ],
+)
+def test_initialize_explains_what_init_must_be(init, error, fragments):
+    model = models.MLP(2, [4])
+    before = [p.clone() for p in model.parameters()]
+    with raises(error, *fragments):
+        weight_init.initialize(model, init, generator=torch.Generator().manual_seed(0))
+    assert all(torch.equal(p, q) for p, q in zip(before, model.parameters(), strict=True))

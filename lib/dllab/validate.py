@@ -7,6 +7,8 @@ of 0, NaN, labels 2) raise ValueError. Each check looks at its argument once: ca
 of a function, never inside a training loop.
 """
 
+import functools
+import inspect
 import math
 import numbers
 
@@ -29,6 +31,10 @@ def describe(value) -> str:
         )
     if isinstance(value, type):
         return f"the class {value.__name__}"
+    if isinstance(value, functools.partial):
+        return f"functools.partial({describe(value.func)}, …)"
+    if inspect.isfunction(value) or inspect.isbuiltin(value):
+        return f"the function {value.__module__}.{value.__qualname__}"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
