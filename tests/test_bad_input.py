@@ -12,7 +12,7 @@ import pytest
 import torch
 from torch import nn
 
-from dllab import data, metrics, models, scratch, weight_init
+from dllab import data, display, metrics, models, scratch, weight_init
 from dllab.train import fit
 
 NAN = float("nan")
@@ -620,3 +620,84 @@ def test_initialize_explains_what_init_must_be(init, error, fragments):
     with raises(error, *fragments):
         weight_init.initialize(model, init, generator=torch.Generator().manual_seed(0))
     assert all(torch.equal(p, q) for p, q in zip(before, model.parameters(), strict=True))
+
+
+# ---------------------------------------------------------------- display
+
+
+@pytest.fixture
+def figure():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    yield fig, ax
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragments"),
+    [
+        (
+            lambda fig, ax, d: display.show(ax, "loss", d),
+            TypeError,
+            ["fig must be a matplotlib Figure", "got <Axes", "pass ax.figure"],
+        ),
+        (
+            lambda fig, ax, d: display.show(ax.plot([1, 2]), "loss", d),
+            TypeError,
+            ["fig must be a matplotlib Figure", "got [<matplotlib.lines.Line2D"],
+        ),
+        (
+            lambda fig, ax, d: display.show(fig, "loss/train", d),
+            ValueError,
+            ["name must be a file name of letters, digits", "got 'loss/train'"],
+        ),
+        (
+            lambda fig, ax, d: display.plot_loss_curves([0.5, 0.4]),
+            TypeError,
+            ["curves must be a dict {label: values}", "history.train_loss", "got [0.5, 0.4]"],
+        ),
+        (
+            lambda fig, ax, d: display.plot_loss_curves({"train": [0.5, -0.1]}),
+            ValueError,
+            ["curves['train'] must be positive numbers on a log axis", "logy=False"],
+        ),
+        (
+            lambda fig, ax, d: display.plot_loss_curves({"train": []}),
+            ValueError,
+            ["curves['train'] must be an array of shape (N,) with at least one row"],
+        ),
+        (
+            lambda fig, ax, d: display.plot_curves(
+                [1, 2, 3], {"a": [1, 2]}, xlabel="x", ylabel="y"
+            ),
+            ValueError,
+            ["curves['a'] must be 3 values, one per x", "got [1, 2]"],
+        ),
+        (
+            lambda fig, ax, d: display.format_table({"fit": [1.0, 2.0]}, "ab"),
+            TypeError,
+            ["columns must be a list of column names", "got 'ab'"],
+        ),
+        (
+            lambda fig, ax, d: display.format_table({"fit": 1.0}, ["a"]),
+            TypeError,
+            ["rows['fit'] must be a list of numbers, one per column", "got 1.0"],
+        ),
+        (
+            lambda fig, ax, d: display.format_table({"fit": ["1.0"]}, ["a"]),
+            TypeError,
+            ["rows['fit'][0] must be a number, or None for an empty cell", "got '1.0'"],
+        ),
+        (
+            lambda fig, ax, d: display.format_table({"fit": [1.0]}, ["a"], digits=-1),
+            ValueError,
+            ["digits must be an int ≥ 0", "got -1"],
+        ),
+    ],
+)
+def test_display_refuses_what_it_cannot_draw_or_save(figure, tmp_path, call, error, fragments):
+    fig, ax = figure
+    with raises(error, *fragments):
+        call(fig, ax, tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -125,7 +125,7 @@ def _rows(mask) -> str:
     return f"row{'s' if len(rows) > 1 else ''} {shown}{', …' if len(rows) > 5 else ''}"
 
 
-def array(name: str, value, *, ndim: int = 2, columns: int | None = None, empty=False):
+def array(name: str, value, *, ndim: int = 2, columns: int | None = None, empty=False, finite=True):
     """Check a data array: numbers, `ndim` dimensions, `columns` columns, not empty, finite.
 
     Returns `value` unchanged (numpy, tensor or list), so callers keep their own conversion.
@@ -138,9 +138,8 @@ def array(name: str, value, *, ndim: int = 2, columns: int | None = None, empty=
         fail(name, f"an array of shape {shape}", describe(value))
     if not empty and len(a) == 0:
         fail(name, f"an array of shape {shape} with at least one row", describe(value))
-    bad = ~np.isfinite(a)
-    if bad.any():
-        where = _rows(bad.reshape(len(a), -1).any(axis=1))
+    if finite and not np.isfinite(a).all():
+        where = _rows(~np.isfinite(a).reshape(len(a), -1).all(axis=1))
         fail(name, "finite numbers (no NaN or inf)", f"{describe(value)} with NaN/inf in {where}")
     return value
 
