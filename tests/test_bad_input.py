@@ -12,7 +12,8 @@ import pytest
 import torch
 from torch import nn
 
-from dllab import data, display, metrics, models, scratch, weight_init
+from dllab import boundary, data, display, gradcheck, linreg, metrics, models, scratch, weight_init
+from dllab.tblog import TensorBoardLogger
 from dllab.train import fit
 
 NAN = float("nan")
@@ -701,3 +702,174 @@ def test_display_refuses_what_it_cannot_draw_or_save(figure, tmp_path, call, err
     with raises(error, *fragments):
         call(fig, ax, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- decision boundary, TensorBoard
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragments"),
+    [
+        (
+            lambda m, X, y: boundary.probability_grid(m, NAN),
+            ValueError,
+            ["lim must be a finite number > 0", "got nan"],
+        ),
+        (
+            lambda m, X, y: boundary.probability_grid(m, 5.0, steps=1),
+            ValueError,
+            ["steps must be an int ≥ 2", "got 1"],
+        ),
+        (
+            lambda m, X, y: boundary.plot_spiral(X, y + 1, lim=5),
+            ValueError,
+            ["y must be class labels 0 and 1", "{1, 2}"],
+        ),
+        (
+            lambda m, X, y: boundary.plot_spiral(X[:, :1], y, lim=5),
+            ValueError,
+            ["X must be an array of shape (N, 2)", "got an array of shape (120, 1)"],
+        ),
+        (
+            lambda m, X, y: boundary.decision_boundary(m, X, y[:10], lim=5),
+            ValueError,
+            ["y must be one label per row of X (120 rows)", "got an array of shape (10,)"],
+        ),
+        (
+            lambda m, X, y: boundary.plot_decision_boundary(
+                np.zeros(3), np.zeros(3), np.zeros((2, 3)), X, y, np.zeros(len(y))
+            ),
+            ValueError,
+            [
+                "P must be an array of shape (len(ys), len(xs)) = (3, 3)",
+                "got an array of shape (2, 3)",
+            ],
+        ),
+        (
+            lambda m, X, y: boundary.plot_decision_boundary(
+                np.zeros(3), np.zeros(3), np.zeros((3, 3)), X, y, np.zeros(5)
+            ),
+            ValueError,
+            ["prob must be one probability per row of X (120 rows)", "got an array of shape (5,)"],
+        ),
+    ],
+)
+def test_boundary_plots_refuse_bad_data(spiral_data, call, error, fragments):
+    X, y = spiral_data
+    with raises(error, *fragments):
+        call(models.MLP(2, [4]), X, y)
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "fragments"),
+    [
+        ({"every": 2.5}, TypeError, ["every must be a positive int", "got 2.5"]),
+        (
+            {"hparams": [0.01]},
+            TypeError,
+            ["hparams must be a dict of the run's settings", "got [0.01]"],
+        ),
+        (
+            {"image_epochs": 50, "boundary": "ok"},
+            TypeError,
+            ["image_epochs must be a list of epochs", "got 50"],
+        ),
+        (
+            {"image_epochs": [10], "boundary": "no-lim"},
+            TypeError,
+            ["boundary must be a triple (X_test, y_test, lim)", "got a tuple (an array of shape (120, 2)"],
+        ),
+        (
+            {"image_epochs": [10], "boundary": "labels"},
+            ValueError,
+            ["boundary y must be class labels 0 and 1", "{1, 2}"],
+        ),
+        (
+            {"losses": "log_losses"},
+            TypeError,
+            ["losses must be a function f(writer, history, epoch)", "got 'log_losses'"],
+        ),
+    ],
+)
+def test_tensorboard_logger_refuses_bad_arguments_before_creating_a_run(
+    spiral_data, tmp_path, monkeypatch, change, error, fragments
+):
+    X, y = spiral_data
+    boundaries = {"ok": (X, y, 5.0), "no-lim": (X, y), "labels": (X, y + 1, 5.0)}
+    if "boundary" in change:
+        change = change | {"boundary": boundaries[change["boundary"]]}
+    monkeypatch.setenv("LAB_RUNS_DIR", str(tmp_path / "runs"))
+    with raises(error, *fragments):
+        TensorBoardLogger("04_tensorboard", "bad", **({"hparams": {"lr": 0.01}} | change))
+    assert not (tmp_path / "runs").exists()
+
+
+# ---------------------------------------------------------------- linear regression, gradient check
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "fragments"),
+    [
+        (
+            lambda: linreg.least_squares(np.zeros((5, 3)), np.zeros(4)),
+            ValueError,
+            ["y must be one target per row of X (5 rows)", "got an array of shape (4,)"],
+        ),
+        (
+            lambda: linreg.least_squares(np.full((5, 3), NAN), np.zeros(5)),
+            ValueError,
+            ["X must be finite numbers (no NaN or inf)", "rows 0, 1, 2, 3, 4"],
+        ),
+        (
+            lambda: linreg.standardize(np.zeros(5)),
+            ValueError,
+            ["X must be an array of shape (N, D)", "got an array of shape (5,)"],
+        ),
+        (
+            lambda: linreg.to_original_units([1.0, 2.0], np.zeros(3), np.ones(3)),
+            ValueError,
+            ["params must be [a, w_1, …, w_D]: 4 numbers for 3 columns", "got [1.0, 2.0]"],
+        ),
+        (
+            lambda: linreg.relative_change(1.0, NAN),
+            FloatingPointError,
+            ["current must be a finite loss", "got nan", "try a smaller learning rate"],
+        ),
+        (
+            lambda: gradcheck.numerical_gradient(lambda: 0.0, [1.0, 2.0]),
+            TypeError,
+            ["x must be a float64 numpy array", "got [1.0, 2.0]"],
+        ),
+        (
+            lambda: gradcheck.numerical_gradient(lambda: np.zeros(3), np.zeros(2)),
+            TypeError,
+            ["f() must be one number, the loss", "got an array of shape (3,)"],
+        ),
+        (
+            lambda: gradcheck.numerical_gradient(lambda: 0.0, np.zeros(2), eps=0),
+            ValueError,
+            ["eps must be a finite number > 0", "got 0"],
+        ),
+        (
+            lambda: gradcheck.relative_error(np.zeros(4), np.zeros((4, 1))),
+            ValueError,
+            ["b must be an array of a's shape (4,)", "got an array of shape (4, 1)"],
+        ),
+    ],
+)
+def test_linreg_and_gradcheck_refuse_bad_input(call, error, fragments):
+    with raises(error, *fragments):
+        call()
+
+
+def test_numerical_gradient_restores_x_when_f_fails():
+    x = np.array([1.0, 2.0])
+
+    def f():
+        if x[0] != 1.0:
+            raise ZeroDivisionError("the student's loss failed")
+        return 0.0
+
+    with pytest.raises(ZeroDivisionError):
+        gradcheck.numerical_gradient(f, x)
+    assert x.tolist() == [1.0, 2.0]
