@@ -377,6 +377,7 @@ def test_fit_refuses_bad_data_before_training(spiral_data, make_data, error, fra
         ({"seed": -1}, ValueError, ["seed must be an int in [0, 2**32)", "got -1"]),
         ({"min_delta": NAN}, ValueError, ["min_delta must be a finite number ≥ 0", "got nan"]),
         ({"valid_batch_size": 0}, ValueError, ["valid_batch_size must be a positive int", "got 0"]),
+        ({"patience": 2.5}, TypeError, ["patience must be a positive int", "got 2.5"]),
         ({"device": "gpu"}, TypeError, ["device must be a torch device or its name", "got 'gpu'"]),
     ],
 )
@@ -777,7 +778,10 @@ def test_boundary_plots_refuse_bad_data(spiral_data, call, error, fragments):
         (
             {"image_epochs": [10], "boundary": "no-lim"},
             TypeError,
-            ["boundary must be a triple (X_test, y_test, lim)", "got a tuple (an array of shape (120, 2)"],
+            [
+                "boundary must be a triple (X_test, y_test, lim)",
+                "got a tuple (an array of shape (120, 2)",
+            ],
         ),
         (
             {"image_epochs": [10], "boundary": "labels"},
@@ -873,3 +877,12 @@ def test_numerical_gradient_restores_x_when_f_fails():
     with pytest.raises(ZeroDivisionError):
         gradcheck.numerical_gradient(f, x)
     assert x.tolist() == [1.0, 2.0]
+
+
+def test_log_hparams_refuses_metrics_that_are_not_numbers(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_RUNS_DIR", str(tmp_path / "runs"))
+    with TensorBoardLogger("04_tensorboard", "hparams", hparams={"lr": 0.01}) as logger:
+        with raises(TypeError, "metrics must be a dict of final numbers", "got [0.9]"):
+            logger.log_hparams([0.9])
+        with raises(ValueError, "metrics['accuracy'] must be a finite number", "got nan"):
+            logger.log_hparams({"accuracy": NAN})

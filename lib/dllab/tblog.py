@@ -176,6 +176,11 @@ class TensorBoardLogger:
 
     def log_hparams(self, metrics: dict) -> None:
         """The run's settings with its final metrics, for TensorBoard's HParams tab."""
+        if not isinstance(metrics, dict):
+            allowed = "a dict of final numbers, e.g. evaluate(model, X_test, y_test)"
+            validate.fail("metrics", allowed, validate.describe(metrics), error=TypeError)
+        for name, value in metrics.items():
+            validate.number(f"metrics[{name!r}]", value)
         # run_name="." keeps the hparams in this run's folder instead of a new sub-run.
         self.writer.add_hparams(
             self.hparams, {f"hparam/{k}": v for k, v in metrics.items()}, run_name="."

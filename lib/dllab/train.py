@@ -171,8 +171,8 @@ def fit(
     validate.seed("seed", seed)
     validate.number("min_delta", min_delta, minimum=0)
     binary = loss_fn in BINARY_LOSSES or isinstance(loss_fn, BINARY_LOSS_MODULES)
-    if patience is not None and patience <= 0:
-        raise ValueError(f"patience must be a positive int or None, got {patience!r}")
+    if patience is not None:
+        validate.integer("patience", patience)
     if "train" not in data:
         raise ValueError(f"data needs a 'train' entry, got keys {sorted(data)}")
     if patience is not None and "valid" not in data:
