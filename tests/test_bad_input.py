@@ -389,6 +389,37 @@ def test_fit_refuses_bad_arguments(spiral_data, change, error, fragments):
         fit(model, {"train": (X, y)}, num_epochs=1, batch_size=10, **options)
 
 
+@pytest.mark.parametrize(
+    ("call", "error", "fragments"),
+    [
+        (
+            lambda X, y: fit(
+                models.MLP, {"train": (X, y)}, optimizer=None, num_epochs=1, batch_size=10
+            ),
+            TypeError,
+            ["model must be a torch model (nn.Module)", "got the class MLP", "MLP(...)"],
+        ),
+        (
+            lambda X, y: metrics.predict_proba(models.MLP(3, [4]), X),
+            ValueError,
+            [
+                "X must be rows the model can take",
+                "got an array of shape (120, 2)",
+                "mat1 and mat2",
+            ],
+        ),
+        (
+            lambda X, y: weight_init.initialize("model", weight_init.kaiming_normal, generator=GEN),
+            TypeError,
+            ["model must be a torch model (nn.Module)", "got 'model'"],
+        ),
+    ],
+)
+def test_functions_of_a_model_say_what_a_model_is(spiral_data, call, error, fragments):
+    with raises(error, *fragments):
+        call(*spiral_data)
+
+
 def test_fit_refuses_a_model_with_two_outputs(spiral_data):
     X, y = spiral_data
     model = nn.Linear(2, 2)
@@ -463,7 +494,11 @@ def test_fit_takes_a_loss_module_as_the_functional_loss(spiral_data):
         (
             lambda m, X, y: metrics.predict_proba(nn.Linear(2, 2), X),
             ValueError,
-            ["model(X) must be one logit per row", "got a tensor of shape (120, 2)"],
+            [
+                "model(X) must be one logit per row",
+                "got a tensor of shape (2, 2)",
+                "for the first 2 rows of X",
+            ],
         ),
         (
             lambda m, X, y: metrics.predict_proba(m, X, batch_size=0.5),

@@ -2,7 +2,6 @@
 
 import numpy as np
 import torch
-from torch import nn
 
 from dllab import validate
 
@@ -10,23 +9,18 @@ from dllab import validate
 @torch.no_grad()
 def predict_proba(model, X, *, batch_size: int = 1024):
     """P(class 1) for every row.  X: (N, D) array or tensor → numpy (N,), float64."""
-    if not isinstance(model, nn.Module):
-        example = "a torch model (nn.Module), e.g. MLP(2, [12, 6])"
-        validate.fail("model", example, validate.describe(model), error=TypeError)
+    validate.model(model)
     validate.array("X", X)
     validate.integer("batch_size", batch_size)
+    validate.one_logit_per_row(model, X)
+    X = torch.as_tensor(X, dtype=torch.float32)
+    device = next(model.parameters(), torch.empty(0)).device  # a model may have no parameters
     was_training = model.training
     model.eval()
-    device = next(model.parameters(), torch.empty(0)).device  # a model may have no parameters
-    X = torch.as_tensor(X, dtype=torch.float32)
-    chunks = []
-    for i in range(0, len(X), batch_size):
-        logits = model(X[i : i + batch_size].to(device))
-        if logits.shape != (len(X[i : i + batch_size]), 1):
-            model.train(was_training)
-            allowed = "one logit per row, a tensor of shape (N, 1)"
-            validate.fail("model(X)", allowed, validate.describe(logits))
-        chunks.append(torch.sigmoid(logits).squeeze(1).cpu())
+    chunks = [
+        torch.sigmoid(model(X[i : i + batch_size].to(device))).squeeze(1).cpu()
+        for i in range(0, len(X), batch_size)
+    ]
     model.train(was_training)  # callbacks call this mid-training
     return torch.cat(chunks).double().numpy()
 

@@ -51,9 +51,7 @@ def _as_tensors(name: str, pair, device, *, binary: bool):
 
 def _check_arguments(model, data, optimizer, loss_fn, callbacks) -> None:
     """What fit needs before it trains: checked once per call, so the loop itself stays plain."""
-    if not isinstance(model, nn.Module):
-        example = "a torch model (nn.Module), e.g. MLP(2, [12, 6])"
-        validate.fail("model", example, validate.describe(model), error=TypeError)
+    validate.model(model)
     if not isinstance(data, dict):
         allowed = "a dict {'train': (X, y), 'valid': (X, y)} ('valid' is optional)"
         validate.fail("data", allowed, validate.describe(data), error=TypeError)
@@ -85,23 +83,9 @@ def _check_arguments(model, data, optimizer, loss_fn, callbacks) -> None:
 
 
 @torch.no_grad()
-def _check_model_output(model, X, y, loss_fn) -> None:
-    """One forward pass on two rows in eval mode: the model takes X, gives one logit per row
-    and the loss is one number."""
-    was_training = model.training
-    model.eval()  # no dropout draws, no batch-norm statistics updated
-    try:
-        out = model(X[:2])
-    except RuntimeError as e:
-        allowed = "rows the model can take"
-        hint = f"the model says: {e}"
-        validate.fail("data['train'] X", allowed, validate.describe(X), hint=hint)
-    finally:
-        model.train(was_training)
-    if not isinstance(out, torch.Tensor) or out.shape != (len(X[:2]), 1):
-        validate.fail(
-            "model(X)", "one logit per row, a tensor of shape (N, 1)", validate.describe(out)
-        )
+def _check_loss(model, X, y, loss_fn) -> None:
+    """The model takes X and gives one logit per row, and the loss of two rows is one number."""
+    out = validate.one_logit_per_row(model, X, "data['train'] X")
     loss = loss_fn(out, y[:2])
     if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
         validate.fail(
@@ -183,7 +167,7 @@ def fit(
     if len(X) < batch_size:
         raise ValueError(f"batch_size={batch_size} is larger than the {len(X)} training points")
     model.to(device)
-    _check_model_output(model, X, y, loss_fn)
+    _check_loss(model, X, y, loss_fn)
 
     torch.set_flush_denormal(True)
     generator = torch.Generator().manual_seed(seed)

@@ -194,3 +194,38 @@ def same_length(name_x: str, X, name_y: str, y) -> None:
             f"{name_x} has {len(X)} rows but {name_y} has {len(y)}; "
             "they must describe the same points: one label per row"
         )
+
+
+# ---------------------------------------------------------------- models
+
+
+def model(value) -> torch.nn.Module:
+    """A torch model: an nn.Module instance."""
+    if not isinstance(value, torch.nn.Module):
+        example = "a torch model (nn.Module), e.g. MLP(2, [12, 6])"
+        hint = (
+            f"call the class to create one: {value.__name__}(...)"
+            if isinstance(value, type)
+            else ""
+        )
+        fail("model", example, describe(value), hint=hint, error=TypeError)
+    return value
+
+
+@torch.no_grad()
+def one_logit_per_row(model, X, name: str = "X") -> torch.Tensor:
+    """Run `model` on the first two rows of X (array or tensor), in eval mode (no dropout draws,
+    no batch-norm updates): it must take them and return one logit per row, shape (2, 1)."""
+    device = next(model.parameters(), torch.empty(0)).device  # a model may have no parameters
+    was_training = model.training
+    model.eval()
+    try:
+        out = model(torch.as_tensor(X[:2], dtype=torch.float32).to(device))
+    except RuntimeError as e:
+        fail(name, "rows the model can take", describe(X), hint=f"the model says: {e}")
+    finally:
+        model.train(was_training)
+    if not isinstance(out, torch.Tensor) or out.shape != (len(X[:2]), 1):
+        got = f"{describe(out)} for the first {len(X[:2])} rows of {name}"
+        fail("model(X)", "one logit per row, a tensor of shape (N, 1)", got)
+    return out

@@ -123,9 +123,7 @@ def kaiming_uniform(
 @torch.no_grad()
 def initialize(model: nn.Module, init, *, generator: torch.Generator) -> nn.Module:
     """Set every nn.Linear weight of `model` to init(shape, generator=…) and its bias to 0."""
-    if not isinstance(model, nn.Module):
-        example = "a torch model (nn.Module), e.g. MLP(2, [12, 6])"
-        validate.fail("model", example, validate.describe(model), error=TypeError)
+    validate.model(model)
     allowed = "a function init(shape, generator=…) that returns a new weight, e.g. kaiming_normal"
     if getattr(getattr(init, "func", init), "__module__", None) == "torch.nn.init":
         hint = (
@@ -206,6 +204,9 @@ def activation_stats(schemes: dict, *, depth: int = 100, width: int = 1000, seed
     if not isinstance(width, int) or width < 1:
         raise ValueError(f"width must be an int of at least 1, got {width!r}")
     validate.seed("seed", seed)
+    if not isinstance(schemes, dict) or not all(isinstance(s, Scheme) for s in schemes.values()):
+        allowed = "a dict {name: Scheme}, e.g. {'He': Scheme('normal', 0.045)}"
+        validate.fail("schemes", allowed, validate.describe(schemes), error=TypeError)
     for name, s in schemes.items():
         if s.dist not in DISTRIBUTIONS:
             raise ValueError(
