@@ -104,7 +104,9 @@ def test_split_refuses_fractions_and_says_how_to_ask_for_them(spiral_data):
 
 def test_split_and_radius_split_check_their_arrays(spiral_data):
     X, y = spiral_data
-    with raises(ValueError, "X has 120 rows but y has 119", "one label per row"):
+    with raises(
+        ValueError, "y must be one label per row of X (120 rows)", "got an array of shape (119,)"
+    ):
         data.split(X, y[:-1], n_test=10, n_valid=10, seed=1)
     X_nan = X.copy()
     X_nan[[3, 7]] = NAN

@@ -26,9 +26,8 @@ def describe(value) -> str:
         isinstance(v, np.ndarray | torch.Tensor) for v in value
     ):
         kind = "a tuple" if isinstance(value, tuple) else "a list"
-        return (
-            f"{kind} ({', '.join(describe(v) for v in value[:4])}{', …' if len(value) > 4 else ''})"
-        )
+        items = [describe(v) for v in value[:4]] + (["…"] if len(value) > 4 else [])
+        return f"{kind} ({', '.join(items)})"
     if isinstance(value, type):
         return f"the class {value.__name__}"
     if isinstance(value, functools.partial):
@@ -82,13 +81,6 @@ def seed(name: str, value) -> int:
     if not 0 <= value < 2**32:
         fail(name, "an int in [0, 2**32)", describe(value))
     return int(value)
-
-
-def choice(name: str, value, allowed):
-    """`value` if it is one of `allowed`."""
-    if value not in allowed:
-        fail(name, "one of " + ", ".join(repr(a) for a in allowed), repr(value))
-    return value
 
 
 def function(name: str, value, example: str):
@@ -161,12 +153,9 @@ def labels(name: str, value, *, n: int | None = None):
     y = y.reshape(-1)
     if n is not None and len(y) != n:
         fail(name, f"one label per row of X ({n} rows)", describe(value))
-    values = np.unique(y[np.isfinite(y)]) if y.dtype.kind == "f" else np.unique(y)
-    wrong = values[(values != 0) & (values != 1)]
-    if len(wrong) or (y.dtype.kind == "f" and not np.isfinite(y).all()):
+    if not np.isin(y, (0, 1)).all():  # NaN is neither
+        values = np.unique(y)
         shown = ", ".join(f"{v:g}" for v in values[:6]) + (", …" if len(values) > 6 else "")
-        if y.dtype.kind == "f" and not np.isfinite(y).all():
-            shown += ", nan" if np.isnan(y).any() else ", inf"
         hint = ""
         if set(values.tolist()) == {1, 2}:
             hint = "labels 1 and 2? subtract 1"
@@ -188,12 +177,9 @@ def targets(name: str, value, *, n: int):
 
 
 def same_length(name_x: str, X, name_y: str, y) -> None:
-    """X and y describe the same points: as many rows as labels."""
+    """X and y describe the same points: one label (or target) per row of X."""
     if len(X) != len(y):
-        raise ValueError(
-            f"{name_x} has {len(X)} rows but {name_y} has {len(y)}; "
-            "they must describe the same points: one label per row"
-        )
+        fail(name_y, f"one label per row of {name_x} ({len(X)} rows)", describe(y))
 
 
 # ---------------------------------------------------------------- models
