@@ -16,9 +16,7 @@ def _check(name: str, array, shape: tuple | None) -> None:
         if not isinstance(array, np.ndarray):
             validate.fail(name, "a numpy array", validate.describe(array), error=TypeError)
         return
-    expected = "(" + ", ".join("N" if s is None else str(s) for s in shape) + ")"
-    if len(shape) == 1:
-        expected = expected[:-1] + ",)"
+    expected = str(tuple("N" if s is None else s for s in shape)).replace("'", "")
     allowed = f"a numpy array of shape {expected}"
     if not isinstance(array, np.ndarray):
         validate.fail(name, allowed, validate.describe(array), error=TypeError)
@@ -101,7 +99,10 @@ def linear_backward(dout, x, W):
     Returns dx: (N, n_in), dW: (n_in, n_out), db: (n_out,): each is dout pulled back through
     the product (chain rule), summed over the batch for the parameters.
     """
-    _check("linear_backward: W", W, (None, None))
+    _check("linear_backward: W", W, None)
+    if W.ndim != 2:
+        allowed = "a numpy array of shape (n_in, n_out)"
+        validate.fail("linear_backward: W", allowed, validate.describe(W))
     _check("linear_backward: x", x, (None, W.shape[0]))
     _check("linear_backward: dout", dout, (len(x), W.shape[1]))
     return dout @ W.T, x.T @ dout, dout.sum(axis=0)

@@ -162,12 +162,12 @@ def fit(
     if patience is not None and "valid" not in data:
         raise ValueError("early stopping (patience) needs data['valid']")
     device = _device(device) if device is not None else get_device()
+    model.to(device)
     X, y = _as_tensors("train", data["train"], device, binary=binary)
     valid = _as_tensors("valid", data["valid"], device, binary=binary) if "valid" in data else None
+    _check_loss(model, X, y, loss_fn)
     if len(X) < batch_size:
         raise ValueError(f"batch_size={batch_size} is larger than the {len(X)} training points")
-    model.to(device)
-    _check_loss(model, X, y, loss_fn)
 
     torch.set_flush_denormal(True)
     generator = torch.Generator().manual_seed(seed)
