@@ -21,9 +21,11 @@ def test_least_squares_recovers_true_coefficients_within_noise():
 
 
 def test_linear_data_rejects_bad_sizes():
-    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="n must be a positive int, got 0"):
         linear_data(0, seed=1)
-    with pytest.raises(ValueError, match=r"coef must be \(a, b, c, d\)"):
+    with pytest.raises(
+        ValueError, match=r"coef must be \(a, b, c, d\): four numbers, got \(1, 2\)"
+    ):
         linear_data(10, seed=1, coef=(1, 2))
 
 

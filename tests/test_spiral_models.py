@@ -20,7 +20,7 @@ def test_spiral_shapes_balance_and_determinism():
 
 
 def test_spiral_rejects_bad_size():
-    with pytest.raises(ValueError, match="n_per_class must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="n_per_class must be a positive int, got 0"):
         spiral(0, seed=1)
 
 
@@ -64,7 +64,7 @@ def test_mlp_structure():
 def test_mlp_rejects_bad_arguments():
     with pytest.raises(ValueError, match=r"activation='swish' is unknown; allowed: \['leaky_relu'"):
         MLP(2, [4], activation="swish")
-    with pytest.raises(ValueError, match="sizes must be positive"):
+    with pytest.raises(ValueError, match=r"hidden\[1\] must be a positive int, got 0"):
         MLP(2, [4, 0])
 
 

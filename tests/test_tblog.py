@@ -65,7 +65,7 @@ def test_two_runs_get_two_directories():
 
 
 def test_logger_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="every must be a positive number of epochs, got 0"):
+    with pytest.raises(ValueError, match="every must be a positive int, got 0"):
         TensorBoardLogger("lab", "x", hparams={}, every=0)
     with pytest.raises(ValueError, match="image_epochs needs boundary"):
         TensorBoardLogger("lab", "x", hparams={}, image_epochs=[0])

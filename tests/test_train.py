@@ -105,8 +105,14 @@ def test_fit_rejects_bad_arguments(change, message):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"train": (np.zeros((0, 2)), np.zeros(0))}, r"data\['train'\] is empty"),
-        ({"train": (np.zeros((5, 2)), np.zeros(4))}, "X has 5 rows but y has 4"),
+        (
+            {"train": (np.zeros((0, 2)), np.zeros(0))},
+            r"data\['train'\] X must be .* with at least one row, got an array of shape \(0, 2\)",
+        ),
+        (
+            {"train": (np.zeros((5, 2)), np.zeros(4))},
+            r"y must be one label per row of X \(5 rows\), got an array of shape \(4,\)",
+        ),
         ({"valid": (np.zeros((5, 2)), np.zeros(5))}, "needs a 'train' entry"),
     ],
 )

@@ -166,7 +166,9 @@ def test_initializers_use_their_generator():
     a = kaiming_normal((20, 10), generator=torch.Generator().manual_seed(3))
     b = kaiming_normal((20, 10), generator=torch.Generator().manual_seed(3))
     assert torch.equal(a, b)
-    with pytest.raises(ValueError, match=r"shape \(fan_out, fan_in\)"):
+    with pytest.raises(
+        ValueError, match=r"shape \(fan_out, fan_in\): two positive ints, got \(5,\)"
+    ):
         xavier_normal((5,), generator=torch.Generator())
 
 

@@ -4,12 +4,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from dllab import validate
 from dllab.metrics import predict_proba
 
 
 @torch.no_grad()
 def probability_grid(model, lim: float, *, steps: int = 200):
     """P(class 1) on a grid over [−lim, lim]².  → xs: (steps,), ys: (steps,), P: (steps, steps)."""
+    validate.number("lim", lim, positive=True)
+    validate.integer("steps", steps, minimum=2)
     xs = np.linspace(-lim, lim, steps, dtype=np.float32)
     gx, gy = np.meshgrid(xs, xs)
     P = predict_proba(model, np.column_stack([gx.ravel(), gy.ravel()]), batch_size=8192)
@@ -21,6 +24,9 @@ CLASS_COLORS = ("tab:blue", "tab:orange")
 
 def plot_spiral(X, y, *, lim: float, title: str = ""):
     """Scatter of the two classes.  X: (N, 2), y: (N,) in {0, 1}."""
+    validate.array("X", X, columns=2)
+    y = validate.labels("y", y, n=len(X))
+    validate.number("lim", lim, positive=True)
     fig, ax = plt.subplots(figsize=(5, 5))
     for label, color in enumerate(CLASS_COLORS):
         points = X[y == label]
@@ -52,6 +58,18 @@ def plot_decision_boundary(
     labels, prob: (N,) the model's probabilities for them. compact: a small preview without
     colorbar, legend and tick labels (TensorBoard's images; eight times cheaper to draw).
     """
+    validate.array("xs", xs, ndim=1)
+    validate.array("ys", ys, ndim=1)
+    if np.shape(P) != (len(ys), len(xs)):
+        allowed = f"an array of shape (len(ys), len(xs)) = {(len(ys), len(xs))}"
+        validate.fail("P", allowed, validate.describe(P))
+    validate.array("X", X, columns=2)
+    y = validate.labels("y", y, n=len(X))
+    validate.array("prob", prob, ndim=1)
+    if len(prob) != len(X):
+        validate.fail(
+            "prob", f"one probability per row of X ({len(X)} rows)", validate.describe(prob)
+        )
     fig, ax = plt.subplots(figsize=(4, 4) if compact else (5.5, 5), dpi=dpi)
     # Fixed range: the same colour means the same probability in every figure.
     extent = (xs[0], xs[-1], ys[0], ys[-1])
@@ -118,6 +136,8 @@ def decision_boundary(
 
     compact: a small preview without colorbar, legend and ticks (see plots.plot_decision_boundary).
     """
+    validate.array("X", X, columns=2)
+    validate.labels("y", y, n=len(X))
     xs, ys, P = probability_grid(model, lim, steps=steps)
     return plot_decision_boundary(
         xs,

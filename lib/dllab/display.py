@@ -1,9 +1,14 @@
 """Display: show a figure (inline in a kernel, a PNG file in a script), line plots, text tables."""
 
+import numbers
 import os
+import re
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+
+from dllab import validate
 
 
 def in_kernel() -> bool:
@@ -35,6 +40,7 @@ def _free_path(folder: Path, name: str) -> Path:
 
 def show(fig, name: str, run_dir: Path | str | None = None) -> Path | None:
     """Display `fig` inline in a kernel; in a script, save run_dir/<name>.png and print its path."""
+    _check_figure(fig, name)
     if in_kernel():
         from IPython.display import display
 
@@ -52,7 +58,35 @@ def show(fig, name: str, run_dir: Path | str | None = None) -> Path | None:
     return path
 
 
+def _check_figure(fig, name) -> None:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        hint = "an Axes? pass ax.figure" if isinstance(fig, Axes) else ""
+        allowed = "a matplotlib Figure, e.g. from fig, ax = plt.subplots()"
+        validate.fail("fig", allowed, validate.describe(fig), hint=hint, error=TypeError)
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        allowed = "a file name of letters, digits, '.', '_' and '-', e.g. 'loss_curves'"
+        validate.fail("name", allowed, validate.describe(name))
+
+
 # ---------------------------------------------------------------- line plots
+
+
+def _check_curves(curves: dict, *, n: int | None = None, positive: bool = False) -> None:
+    """curves: {label: a sequence of numbers}, each of length n if given, > 0 for a log axis."""
+    if not isinstance(curves, dict) or not curves:
+        allowed = "a dict {label: values}, e.g. {'train': history.train_loss}"
+        validate.fail("curves", allowed, validate.describe(curves), error=TypeError)
+    for label, values in curves.items():
+        name = f"curves[{label!r}]"
+        validate.array(name, values, ndim=1, finite=False)
+        if n is not None and len(values) != n:
+            validate.fail(name, f"{n} values, one per x", validate.describe(values))
+        if positive and np.any(np.asarray(values) <= 0):
+            got = f"{validate.describe(values)} with values ≤ 0"
+            validate.fail(name, "positive numbers on a log axis", got, hint="pass logy=False")
 
 
 def _lines(series: dict, *, xlabel: str, ylabel: str, title: str, logx=False, logy=False):
@@ -77,12 +111,15 @@ def plot_loss_curves(
     curves: dict, *, title: str = "", logy: bool = True, logx: bool = False, ylabel: str = "loss"
 ):
     """One line per entry of curves {label: losses per epoch}, epochs counted from 1."""
+    _check_curves(curves, positive=logy)
     series = {label: (range(1, len(losses) + 1), losses) for label, losses in curves.items()}
     return _lines(series, xlabel="epoch", ylabel=ylabel, title=title, logx=logx, logy=logy)
 
 
 def plot_curves(x, curves: dict, *, xlabel: str, ylabel: str, title: str = ""):
     """Several y-series against one x.  x: (K,), curves: {label: (K,) values}."""
+    validate.array("x", x, ndim=1, finite=False)
+    _check_curves(curves, n=len(x))
     series = {label: (x, values) for label, values in curves.items()}
     return _lines(series, xlabel=xlabel, ylabel=ylabel, title=title)
 
@@ -102,6 +139,7 @@ def format_table(rows: dict, columns: list[str], *, digits: int = 4, label: str 
 
     rows: {name: sequence of numbers (or None for an empty cell)}.
     """
+    _check_table(rows, columns, digits)
     width = max(len(label), *(len(name) for name in rows))
     col = max(digits + 6, *(len(c) for c in columns))
     lines = [f"{label:<{width}}" + "".join(f"{c:>{col + 2}}" for c in columns)]
@@ -113,3 +151,23 @@ def format_table(rows: dict, columns: list[str], *, digits: int = 4, label: str 
         )
         lines.append(f"{name:<{width}}{cells}")
     return "\n".join(lines)
+
+
+def _check_table(rows, columns, digits) -> None:
+    if not isinstance(rows, dict):
+        allowed = "a dict {row name: values}, e.g. {'fit': [2.9, -1.8]}"
+        validate.fail("rows", allowed, validate.describe(rows), error=TypeError)
+    if not isinstance(columns, list | tuple) or not all(isinstance(c, str) for c in columns):
+        allowed = "a list of column names, e.g. ['a', 'b']"
+        validate.fail("columns", allowed, validate.describe(columns), error=TypeError)
+    validate.integer("digits", digits, minimum=0)
+    for name, values in rows.items():
+        if isinstance(values, str) or not hasattr(values, "__len__"):
+            allowed = "a list of numbers, one per column"
+            validate.fail(f"rows[{name!r}]", allowed, validate.describe(values), error=TypeError)
+        for i, value in enumerate(values):
+            if value is not None and not isinstance(value, numbers.Real):
+                if getattr(value, "ndim", None) != 0:  # 0-d arrays and tensors print as numbers
+                    allowed = "a number, or None for an empty cell"
+                    got = validate.describe(value)
+                    validate.fail(f"rows[{name!r}][{i}]", allowed, got, error=TypeError)

@@ -3,6 +3,8 @@
 import torch
 from torch import nn
 
+from dllab import validate
+
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU, "sigmoid": nn.Sigmoid}
 
 
@@ -19,10 +21,16 @@ class MLP(nn.Module):
             raise ValueError(
                 f"activation={activation!r} is unknown; allowed: {sorted(ACTIVATIONS)} or None"
             )
-        if n_features < 1 or any(h < 1 for h in hidden):
-            raise ValueError(
-                f"sizes must be positive, got n_features={n_features}, hidden={hidden}"
+        validate.integer("n_features", n_features)
+        if not isinstance(hidden, list | tuple):
+            validate.fail(
+                "hidden",
+                "a list of hidden-layer sizes, e.g. [10] or [12, 6] ([] for none)",
+                validate.describe(hidden),
+                error=TypeError,
             )
+        for i, size in enumerate(hidden):
+            validate.integer(f"hidden[{i}]", size)
         sizes = [n_features, *hidden, 1]
         layers = []
         for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
@@ -43,6 +51,10 @@ def polar_features(x):
     x: (N, 2) → (N, 4). A spiral arm is where θ + r is constant (mod 2π), so the class depends
     on these features alone, whatever the radius: a model on them can extrapolate.
     """
+    if not isinstance(x, torch.Tensor):
+        validate.fail("x", "a tensor of shape (N, 2)", validate.describe(x), error=TypeError)
+    if x.ndim != 2 or x.shape[1] != 2:
+        validate.fail("x", "a tensor of shape (N, 2)", validate.describe(x))
     theta = torch.atan2(x[:, 1], x[:, 0])
     r = torch.linalg.vector_norm(x, dim=1)
     return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
@@ -53,6 +65,7 @@ class Features(nn.Module):
 
     def __init__(self, fn):
         super().__init__()
+        validate.function("fn", fn, "a function of a tensor, e.g. polar_features")
         self.fn = fn
 
     def forward(self, x):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import torch
 
+from dllab import validate
 from dllab.session import new_run_dir
 
 # SummaryWriter and the decision-boundary plot (scikit-learn, TensorBoard) are imported where
@@ -56,6 +57,30 @@ class InlineEventWriter:
         self.file.close()
 
 
+def _check_logger_arguments(hparams, every, image_epochs, boundary, grid_steps, losses, gradients):
+    """TensorBoardLogger's arguments, checked before its run folder is created."""
+    if not isinstance(hparams, dict):
+        allowed = "a dict of the run's settings, e.g. {'lr': 0.01}"
+        validate.fail("hparams", allowed, validate.describe(hparams), error=TypeError)
+    validate.integer("every", every)
+    if not isinstance(image_epochs, list | tuple | set | range):
+        allowed = "a list of epochs, e.g. [1, 10, 50]"
+        validate.fail("image_epochs", allowed, validate.describe(image_epochs), error=TypeError)
+    for epoch in image_epochs:
+        validate.integer("image_epochs: epoch", epoch, minimum=0)
+    if boundary is not None:
+        if not isinstance(boundary, tuple | list) or len(boundary) != 3:
+            allowed = "a triple (X_test, y_test, lim)"
+            validate.fail("boundary", allowed, validate.describe(boundary), error=TypeError)
+        X, y, lim = boundary
+        validate.array("boundary X", X, columns=2)
+        validate.labels("boundary y", y, n=len(X))
+        validate.number("boundary lim", lim, positive=True)
+    validate.integer("grid_steps", grid_steps, minimum=2)
+    validate.function("losses", losses, "a function f(writer, history, epoch)")
+    validate.function("gradients", gradients, "a function f(writer, model, epoch)")
+
+
 class TensorBoardLogger:
     """Writes one training run into a new folder runs/<lab>/<timestamp>-<name>/.
 
@@ -79,8 +104,9 @@ class TensorBoardLogger:
         losses=log_losses,
         gradients=log_gradients,
     ):
-        if every < 1:
-            raise ValueError(f"every must be a positive number of epochs, got {every}")
+        _check_logger_arguments(
+            hparams, every, image_epochs, boundary, grid_steps, losses, gradients
+        )
         if image_epochs and boundary is None:
             raise ValueError(
                 "image_epochs needs boundary=(X, y, lim) to draw the decision boundary"
@@ -150,6 +176,11 @@ class TensorBoardLogger:
 
     def log_hparams(self, metrics: dict) -> None:
         """The run's settings with its final metrics, for TensorBoard's HParams tab."""
+        if not isinstance(metrics, dict):
+            allowed = "a dict of final numbers, e.g. evaluate(model, X_test, y_test)"
+            validate.fail("metrics", allowed, validate.describe(metrics), error=TypeError)
+        for name, value in metrics.items():
+            validate.number(f"metrics[{name!r}]", value)
         # run_name="." keeps the hparams in this run's folder instead of a new sub-run.
         self.writer.add_hparams(
             self.hparams, {f"hparam/{k}": v for k, v in metrics.items()}, run_name="."

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 from tqdm.auto import tqdm
 
+from dllab import validate
 from dllab.display import in_kernel
 from dllab.session import get_device, is_quick
 
@@ -28,22 +30,89 @@ class History:
         return len(self.train_loss)
 
 
-def _as_tensors(name: str, pair, device):
-    X, y = (torch.as_tensor(a, dtype=torch.float32) for a in pair)
-    if len(X) == 0:
-        raise ValueError(f"data[{name!r}] is empty")
-    if len(X) != len(y):
-        raise ValueError(f"data[{name!r}]: X has {len(X)} rows but y has {len(y)}")
+# Losses whose targets are class labels 0 and 1: fit checks the labels before it trains.
+BINARY_LOSSES = (F.binary_cross_entropy_with_logits, F.binary_cross_entropy)
+BINARY_LOSS_MODULES = (nn.BCEWithLogitsLoss, nn.BCELoss)
+
+
+def _as_tensors(name: str, pair, device, *, binary: bool):
+    """Check one entry of fit's data, (X, y), and return it as float32 tensors on `device`."""
+    if not isinstance(pair, tuple | list) or len(pair) != 2:
+        validate.fail(f"data[{name!r}]", "a pair (X, y)", validate.describe(pair), error=TypeError)
+    X, y = pair
+    validate.array(f"data[{name!r}] X", X)
+    if binary:
+        validate.labels(f"data[{name!r}] y", y, n=len(X))
+    else:
+        validate.targets(f"data[{name!r}] y", y, n=len(X))
+    X, y = (torch.as_tensor(a, dtype=torch.float32) for a in (X, y))
     return X.to(device), y.reshape(-1, 1).to(device)
+
+
+def _check_arguments(model, data, optimizer, loss_fn, callbacks) -> None:
+    """What fit needs before it trains: checked once per call, so the loop itself stays plain."""
+    validate.model(model)
+    if not isinstance(data, dict):
+        allowed = "a dict {'train': (X, y), 'valid': (X, y)} ('valid' is optional)"
+        validate.fail("data", allowed, validate.describe(data), error=TypeError)
+    unknown = sorted(set(data) - {"train", "valid", "test"})
+    if unknown:
+        allowed = "a dict with the keys 'train', 'valid' (optional) and 'test' (not used by fit)"
+        validate.fail("data", allowed, f"the keys {sorted(data)}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        example = "a torch optimizer, e.g. torch.optim.Adam(model.parameters(), lr=0.01)"
+        validate.fail("optimizer", example, validate.describe(optimizer), error=TypeError)
+    own = {id(p) for p in model.parameters()}
+    held = [p for group in optimizer.param_groups for p in group["params"]]
+    if not any(id(p) in own for p in held):
+        validate.fail(
+            "optimizer",
+            "an optimizer of this model's parameters, e.g. torch.optim.Adam(model.parameters())",
+            f"an optimizer of {len(held)} other tensors",
+            hint="was it made for another model, or before the model was created again?",
+        )
+    validate.function("loss_fn", loss_fn, "a loss function loss_fn(logits, y)")
+    if getattr(loss_fn, "reduction", "mean") != "mean":
+        got = f"{type(loss_fn).__name__}(reduction={loss_fn.reduction!r})"
+        validate.fail("loss_fn", "a loss with reduction='mean' (the default)", got)
+    if callable(callbacks) or not isinstance(callbacks, tuple | list):
+        allowed = "a list of functions f(epoch, model, history), e.g. callbacks=[logger]"
+        validate.fail("callbacks", allowed, validate.describe(callbacks), error=TypeError)
+    for i, callback in enumerate(callbacks):
+        validate.function(f"callbacks[{i}]", callback, "a function f(epoch, model, history)")
+
+
+@torch.no_grad()
+def _check_loss(model, X, y, loss_fn) -> None:
+    """The model takes X and gives one logit per row, and the loss of two rows is one number."""
+    out = validate.one_logit_per_row(model, X, "data['train'] X")
+    loss = loss_fn(out, y[:2])
+    if not isinstance(loss, torch.Tensor) or loss.ndim != 0:
+        validate.fail(
+            "loss_fn(logits, y)",
+            "one number (a tensor of shape ())",
+            validate.describe(loss),
+            hint="average over the batch: reduction='mean'",
+        )
 
 
 @torch.no_grad()
 def _mean_loss(model, X, y, loss_fn, batch_size: int) -> float:
+    # Each batch's mean loss weighted by its size: any loss_fn with a mean reduction works.
     total = sum(
-        loss_fn(model(X[i : i + batch_size]), y[i : i + batch_size], reduction="sum").item()
+        loss_fn(model(X[i : i + batch_size]), y[i : i + batch_size]).item()
+        * len(X[i : i + batch_size])
         for i in range(0, len(X), batch_size)
     )
     return total / len(X)
+
+
+def _device(device) -> torch.device:
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        allowed = "a torch device or its name, e.g. 'cpu', 'cuda', dllab.get_device()"
+        validate.fail("device", allowed, validate.describe(device), error=TypeError)
 
 
 def fit(
@@ -64,6 +133,10 @@ def fit(
 ) -> History:
     """Train `model` on data["train"], report data["valid"] (optional) after every epoch.
 
+    loss_fn: a function loss_fn(logits, y) or a loss module such as nn.BCEWithLogitsLoss(),
+    averaging over the batch; with a binary cross-entropy, y must hold class labels 0 and 1.
+    The arguments, the data (finite numbers, labels) and one forward pass of two rows are
+    checked before training starts, so that a mistake is named instead of trained on.
     data: {"train": (X, y), "valid": (X, y)} with X: (N, D), y: (N,) or (N, 1). Each epoch
     permutes the training set with a generator seeded from `seed` and slices minibatches of
     `batch_size` (the last partial one is dropped). patience: stop when the validation loss has
@@ -77,16 +150,22 @@ def fit(
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if not isinstance(num_epochs, int) or num_epochs <= 0:
         raise ValueError(f"num_epochs must be a positive int, got {num_epochs!r}")
-    if patience is not None and patience <= 0:
-        raise ValueError(f"patience must be a positive int or None, got {patience!r}")
+    _check_arguments(model, data, optimizer, loss_fn, callbacks)
+    validate.integer("valid_batch_size", valid_batch_size)
+    validate.seed("seed", seed)
+    validate.number("min_delta", min_delta, minimum=0)
+    binary = loss_fn in BINARY_LOSSES or isinstance(loss_fn, BINARY_LOSS_MODULES)
+    if patience is not None:
+        validate.integer("patience", patience)
     if "train" not in data:
         raise ValueError(f"data needs a 'train' entry, got keys {sorted(data)}")
     if patience is not None and "valid" not in data:
         raise ValueError("early stopping (patience) needs data['valid']")
-    device = device or get_device()
+    device = _device(device) if device is not None else get_device()
     model.to(device)
-    X, y = _as_tensors("train", data["train"], device)
-    valid = _as_tensors("valid", data["valid"], device) if "valid" in data else None
+    X, y = _as_tensors("train", data["train"], device, binary=binary)
+    valid = _as_tensors("valid", data["valid"], device, binary=binary) if "valid" in data else None
+    _check_loss(model, X, y, loss_fn)
     if len(X) < batch_size:
         raise ValueError(f"batch_size={batch_size} is larger than the {len(X)} training points")
 

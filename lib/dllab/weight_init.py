@@ -12,6 +12,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from dllab import validate
+
 NONLINEARITIES = ("linear", "relu", "leaky_relu", "tanh")
 DISTRIBUTIONS = ("normal", "uniform")
 
@@ -23,6 +25,7 @@ def gain(nonlinearity: str, alpha: float = 0.01) -> float:
     """
     if nonlinearity not in NONLINEARITIES:
         raise ValueError(f"nonlinearity={nonlinearity!r} is unknown; allowed: {NONLINEARITIES}")
+    validate.number("alpha", alpha, minimum=0)
     return {
         "linear": 1.0,
         "relu": math.sqrt(2.0),
@@ -31,34 +34,62 @@ def gain(nonlinearity: str, alpha: float = 0.01) -> float:
     }[nonlinearity]
 
 
+def _shape(shape) -> tuple:
+    """A weight's shape as a tuple of positive ints (fan_out, fan_in), as nn.Linear stores it."""
+    allowed = "a weight's shape (fan_out, fan_in): two positive ints"
+    if not isinstance(shape, tuple | list | torch.Size):
+        validate.fail("shape", allowed, validate.describe(shape), error=TypeError)
+    if len(shape) != 2:
+        validate.fail("shape", allowed, repr(tuple(shape)))
+    return tuple(validate.integer(f"shape[{i}]", size) for i, size in enumerate(shape))
+
+
+def _generator(generator) -> torch.Generator:
+    if not isinstance(generator, torch.Generator):
+        allowed = "a torch.Generator, e.g. torch.Generator().manual_seed(seed)"
+        validate.fail("generator", allowed, validate.describe(generator), error=TypeError)
+    return generator
+
+
 def _fans(shape) -> tuple[int, int]:
-    if len(shape) != 2 or min(shape) < 1:
-        raise ValueError(f"a weight needs a shape (fan_out, fan_in) of positive sizes, got {shape}")
-    return shape[1], shape[0]
+    fan_out, fan_in = _shape(shape)
+    return fan_in, fan_out
 
 
 def normal(shape, std: float, *, generator: torch.Generator) -> torch.Tensor:
     """W ~ N(0, std²): Var(W) = std²."""
+    shape = _shape(shape)
+    validate.number("std", std, minimum=0)
+    _generator(generator)
     return std * torch.randn(shape, generator=generator)
 
 
 def uniform(shape, bound: float, *, generator: torch.Generator) -> torch.Tensor:
     """W ~ U(−bound, bound): Var(W) = bound² / 3."""
+    shape = _shape(shape)
+    validate.number("bound", bound, minimum=0)
+    _generator(generator)
     return bound * (2 * torch.rand(shape, generator=generator) - 1)
 
 
 def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     """Glorot & Bengio 2010: Var(W) = gain² · 2 / (fan_in + fan_out)."""
+    validate.integer("fan_in", fan_in)
+    validate.integer("fan_out", fan_out)
+    validate.number("gain", gain, positive=True)
     return gain * math.sqrt(2.0 / (fan_in + fan_out))
 
 
 def kaiming_std(fan_in: int, gain: float = math.sqrt(2.0)) -> float:
     """He et al. 2015: Var(W) = gain² / fan_in, i.e. 2 / fan_in for ReLU."""
+    validate.integer("fan_in", fan_in)
+    validate.number("gain", gain, positive=True)
     return gain / math.sqrt(fan_in)
 
 
 def uniform_bound(std: float) -> float:
     """The bound b of U(−b, b) with standard deviation `std`: b = √3 · std."""
+    validate.number("std", std, minimum=0)
     return math.sqrt(3.0) * std
 
 
@@ -92,11 +123,35 @@ def kaiming_uniform(
 @torch.no_grad()
 def initialize(model: nn.Module, init, *, generator: torch.Generator) -> nn.Module:
     """Set every nn.Linear weight of `model` to init(shape, generator=…) and its bias to 0."""
-    for layer in model.modules():
-        if isinstance(layer, nn.Linear):
-            layer.weight.copy_(init(tuple(layer.weight.shape), generator=generator))
-            if layer.bias is not None:
-                layer.bias.zero_()
+    validate.model(model)
+    allowed = "a function init(shape, generator=…) that returns a new weight, e.g. kaiming_normal"
+    if getattr(getattr(init, "func", init), "__module__", None) == "torch.nn.init":
+        hint = (
+            "torch.nn.init functions fill an existing tensor in place; use those of "
+            "dllab.weight_init, e.g. kaiming_normal or functools.partial(normal, std=0.01)"
+        )
+        validate.fail("init", allowed, validate.describe(init), hint=hint, error=TypeError)
+    validate.function("init", init, allowed)
+    _generator(generator)
+    # Every new weight is drawn and checked before the first is copied: a bad init leaves the
+    # model as it was.
+    linears = [layer for layer in model.modules() if isinstance(layer, nn.Linear)]
+    weights = []
+    for layer in linears:
+        shape = tuple(layer.weight.shape)
+        try:
+            W = init(shape, generator=generator)
+        except TypeError as e:
+            validate.fail("init", allowed, validate.describe(init), hint=str(e), error=TypeError)
+        if not isinstance(W, torch.Tensor) or W.shape != shape or not W.isfinite().all():
+            validate.fail(
+                f"init({shape})", f"a finite tensor of shape {shape}", validate.describe(W)
+            )
+        weights.append(W)
+    for layer, W in zip(linears, weights, strict=True):
+        layer.weight.copy_(W)
+        if layer.bias is not None:
+            layer.bias.zero_()
     return model
 
 
@@ -148,6 +203,10 @@ def activation_stats(schemes: dict, *, depth: int = 100, width: int = 1000, seed
         raise ValueError(f"depth must be an int of at least 1, got {depth!r}")
     if not isinstance(width, int) or width < 1:
         raise ValueError(f"width must be an int of at least 1, got {width!r}")
+    validate.seed("seed", seed)
+    if not isinstance(schemes, dict) or not all(isinstance(s, Scheme) for s in schemes.values()):
+        allowed = "a dict {name: Scheme}, e.g. {'He': Scheme('normal', 0.045)}"
+        validate.fail("schemes", allowed, validate.describe(schemes), error=TypeError)
     for name, s in schemes.items():
         if s.dist not in DISTRIBUTIONS:
             raise ValueError(
@@ -158,6 +217,8 @@ def activation_stats(schemes: dict, *, depth: int = 100, width: int = 1000, seed
                 f"scheme {name!r}: activation={s.activation!r} is unknown; "
                 f"allowed: {NONLINEARITIES}"
             )
+        validate.number(f"scheme {name!r}: scale", s.scale, minimum=0)
+        validate.number(f"scheme {name!r}: alpha", s.alpha, minimum=0)
     rng = np.random.default_rng(seed)
     normal_draws = torch.Generator().manual_seed(seed)  # torch draws normals twice as fast
     x = rng.uniform(-1.0, 1.0, size=width)
