@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import sys
 
 import jupytext
 import pytest
@@ -221,6 +222,68 @@ def test_lab2_scratch_network_agrees_with_autograd():
     ] == [40.0, 1.0]
     error = float(re.search(r"numerical gradient (\S+)", out).group(1))
     assert error < 1e-7
+    # the text: the two losses' gradients are the same; the two-step one is 0 from z ≈ 17
+    assert float(re.search(r"two ways' gradients: (\S+)", out).group(1)) < 1e-6
+    assert "two-step gradient exactly 0 from z = 17 " in out
+    # exercise 1's premise: in float32 some quantity misses 1e-9
+    assert max(lab2_differences(out).values()) > 1e-9
+
+
+def lab2_differences(text: str) -> dict:
+    """The first table of max |numpy − torch| in `text`: {quantity: difference}."""
+    rows = re.findall(r"^(probabilities|loss|d[Wb] of layer \d)\s+(\S+)$", text, re.M)
+    return {name: float(v) for name, v in rows[:6]}
+
+
+def _cell(cells, marker: str) -> str:
+    (source,) = [c.source for c in cells if c.cell_type == "code" and marker in c.source]
+    return source
+
+
+@pytest.mark.script
+def test_lab2_exercises_conclusions_hold_after_any_history(tmp_path):
+    """Exercise 1 (model.double() makes everything agree to 1e-12) and exercise 2 (a broken
+    relu_backward, assigned in a new cell: only layer 1's gradients change, and both the
+    comparison and the numerical check notice), run after the whole lab as a student would."""
+    source = (LABS / "02_backpropagation.py").read_text()
+    cells = jupytext.reads(source, fmt="py:percent").cells
+    compare, numeric = _cell(cells, "differences = {"), _cell(cells, "numerical_gradient(")
+    data = _cell(cells, "torch.manual_seed(SEED)")
+
+    def attempt(code: str, label: str) -> str:
+        body = "\n".join("    " + line for line in code.splitlines())
+        return f"try:\n{body}\nexcept AssertionError:\n    print('{label}: disagreement')\n"
+
+    experiment = "\n".join(
+        [
+            "print('=== double')",
+            "model.double()",
+            "AGREE = 1e-12",
+            compare,
+            "print('=== broken relu_backward')",
+            data,
+            "AGREE = 1e-6",
+            "relu_backward = lambda dout, x: dout",
+            attempt(compare, "comparison"),
+            attempt(numeric, "numerical check"),
+        ]
+    )
+    script = tmp_path / "02_backpropagation.py"
+    script.write_text(source + "\n\n# %%\n" + experiment)
+    done = subprocess.run(
+        [sys.executable, script],
+        capture_output=True,
+        text=True,
+        cwd=LABS,
+        env={**os.environ, "LAB_QUICK": "1", "LAB_RUNS_DIR": str(tmp_path / "runs")},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    double, broken = done.stdout.split("=== double", 1)[1].split("=== broken relu_backward")
+    assert "all agree with autograd to 1e-12 (PyTorch in torch.float64)" in double
+    changed = {name for name, v in lab2_differences(broken).items() if v > 1e-6}
+    assert changed == {"dW of layer 1", "db of layer 1"}
+    assert "comparison: disagreement" in broken and "numerical check: disagreement" in broken
 
 
 @pytest.mark.kernel
