@@ -5,7 +5,7 @@
 # - run a small network forward and backward in PyTorch and read every gradient;
 # - see why `binary_cross_entropy_with_logits` is preferred over sigmoid + `binary_cross_entropy`;
 # - build the same network from scratch in numpy — layers with a `forward` and a `backward` —
-#   and show that it computes exactly what autograd computes;
+#   and show that it computes what autograd computes, to float32's precision;
 # - check an analytic gradient numerically, trusting neither implementation.
 #
 # The network: Linear(2 → 4) → ReLU → Linear(4 → 1) → sigmoid, with binary cross-entropy, on
@@ -64,7 +64,7 @@ for name, param in model.named_parameters():
 # %% [markdown]
 # ## Step 2 — why logits?
 # `binary_cross_entropy_with_logits` takes $z$ directly and fuses the sigmoid into the loss.
-# On ordinary inputs it gives the same gradients:
+# On ordinary inputs it gives the same gradients, up to float32 rounding:
 
 # %%
 grads = {}
@@ -199,8 +199,8 @@ bce_grad = check("bce_grad", bce_grad)
 
 # %% [markdown]
 # Now build the network, give it PyTorch's initial weights, run it forward, and run the
-# backward pass with your three functions, last layer first. Each is a function, so that the
-# cells below can build a fresh copy whenever they need one.
+# backward pass with your three functions, last layer first. All three steps are functions, so
+# that the cells below can build a fresh copy whenever they need one.
 
 
 # %%
