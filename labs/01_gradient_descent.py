@@ -178,11 +178,12 @@ lr_best = 2 / (lam_raw[0] + lam_raw[-1])  # the step that best balances both end
 for name, lam in [("raw inputs", lam_raw), ("standardized inputs", lam_std)]:
     print(f"{name:20s} eigenvalues {np.round(lam, 3)}, condition number {lam[-1] / lam[0]:.1f}")
 for name, lam, lr in [
-    ("raw inputs, lecture's α", lam_raw, LR_LECTURE),
-    ("raw inputs, best α", lam_raw, lr_best),
-    ("standardized inputs", lam_std, LR),
+    ("raw inputs, lecture's", lam_raw, LR_LECTURE),
+    ("raw inputs, best", lam_raw, lr_best),
+    ("standardized inputs,", lam_std, LR),
 ]:
-    print(f"{name:24s} α = {lr:<6.3g}: {epochs_per_tenfold(lam, lr):7,.0f} epochs per tenfold")
+    label = f"{name} α = {lr:.3g}"
+    print(f"{label:34s} {epochs_per_tenfold(lam, lr):7,.0f} epochs per tenfold")
 
 # %% [markdown]
 # On the raw inputs the lecture's $\alpha = 10^{-3}$ needs tens of thousands of epochs for each
@@ -337,10 +338,10 @@ dllab.show(fig, "loss_curves", run)
 # different random points. Rung 3 stops earlier because its float32 loss stops changing (the
 # last two values printed above are equal). Past the first few epochs each of them loses about
 # two digits of loss for every tenfold shrink of the error predicted above: the loss is
-# quadratic in the error. On the raw inputs the curve falls in stages set by the eigenvalues:
-# the directions with $\lambda \gtrsim 1$ are done within the first few thousand epochs, the
-# flattest one ($\lambda_{\min}$) is still being worked off when the cap ends the run, the
-# curve still falling steeply.
+# quadratic in the error. On the raw inputs (in full mode; quick mode stops at 2,000 epochs)
+# the curve falls in stages set by the eigenvalues: the directions with $\lambda \gtrsim 1$ are
+# done within the first few thousand epochs, the flattest one ($\lambda_{\min}$) is still
+# being worked off when the cap ends the run, the curve still falling steeply.
 #
 # ## Exercises
 # The two "Your turn" cells above are checked; `scripts/check.sh 1` checks them from a
