@@ -113,7 +113,9 @@ def fit_numpy(X, y, lr, max_epochs, seed):
     x1, x2, x3 = X.T
     params = np.random.default_rng(seed).uniform(-1, 1, size=4)  # a, b, c, d
     losses = []
-    bar = tqdm(total=max_epochs, desc=f"α = {lr}", unit="epoch", disable=dllab.is_quick())
+    bar = tqdm(
+        total=max_epochs, desc=f"α = {lr}", unit="epoch", disable=dllab.is_quick(), leave=False
+    )
     for epoch in range(max_epochs):
         a, b, c, d = params
         losses.append(0.5 * np.mean((a + b * x1 + c * x2 + d * x3 - y) ** 2))
@@ -130,7 +132,8 @@ def stopped(losses, cap):
     """How a loop ended: converged (with the epoch count) or stopped by its cap."""
     if len(losses) < cap:
         return f"converged after {len(losses):,} epochs"
-    return f"stopped by the cap of {cap:,} epochs, loss still falling"
+    trend = "still falling" if losses[-1] < losses[-2] else "no longer falling"
+    return f"stopped by the cap of {cap:,} epochs, loss {trend}"
 
 
 # %% [markdown]
