@@ -110,7 +110,8 @@ def valid_order(nb, code: list[int], rng: random.Random) -> list[int]:
 
 def run_and_rerun(path: Path, *, runs: Path, seed: int = 0, timeout: int = 600) -> LabSession:
     """Run a lab in a kernel (quick mode) as a student first does, then re-run each code cell
-    once in a shuffled order in the same kernel, as a student does in the Interactive Window.
+    once in a shuffled order in the same kernel, as a student does in the Interactive Window
+    (valid_order: a "Your turn" cell is followed by its check).
 
     A failing cell fails the test, with the cell and its traceback; the message says whether it
     failed in the first run or in the re-runs (and after which cells).
