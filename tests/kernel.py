@@ -94,9 +94,24 @@ class LabSession:
     empty_after_again: set  # … and after the re-runs
 
 
+def valid_order(nb, code: list[int], rng: random.Random) -> list[int]:
+    """The code cells `code` shuffled by `rng`, except that a "Your turn" cell and the check
+    cell after it stay together: re-running an answer means checking it again, because the
+    check decides which function the later cells use (the student's or the reference)."""
+    checks = {
+        answer: code[k + 1]
+        for k, answer in enumerate(code[:-1])
+        if nb.cells[answer].source.startswith("# YOUR TURN:")
+    }
+    order = [i for i in code if i not in checks.values()]
+    rng.shuffle(order)
+    return [j for i in order for j in ((i, checks[i]) if i in checks else (i,))]
+
+
 def run_and_rerun(path: Path, *, runs: Path, seed: int = 0, timeout: int = 600) -> LabSession:
     """Run a lab in a kernel (quick mode) as a student first does, then re-run each code cell
-    once in a shuffled order in the same kernel, as a student does in the Interactive Window.
+    once in a shuffled order in the same kernel, as a student does in the Interactive Window
+    (valid_order: a "Your turn" cell is followed by its check).
 
     A failing cell fails the test, with the cell and its traceback; the message says whether it
     failed in the first run or in the re-runs (and after which cells).
@@ -112,8 +127,7 @@ def run_and_rerun(path: Path, *, runs: Path, seed: int = 0, timeout: int = 600) 
         resources={"metadata": {"path": str(path.parent)}},
     )
     code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
-    order = code[:]
-    random.Random(seed).shuffle(order)
+    order = valid_order(nb, code, random.Random(seed))
     first, again = {}, {}
     with client.setup_kernel(env=env):
         for i, cell in enumerate(nb.cells):

@@ -89,11 +89,41 @@ def _check_curves(curves: dict, *, n: int | None = None, positive: bool = False)
             validate.fail(name, "positive numbers on a log axis", got, hint="pass logy=False")
 
 
-def _lines(series: dict, *, xlabel: str, ylabel: str, title: str, logx=False, logy=False):
-    """One line per entry of series {label: (x, y)}."""
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for label, (x, y) in series.items():
-        ax.plot(x, y, label=label)
+# Curves that coincide must stay tellable apart: each line gets its own dash pattern and marker.
+LINESTYLES = ("-", "--", "-.", ":")
+MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def _lines(
+    series: dict,
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    logx=False,
+    logy=False,
+    legend: str = "right",
+):
+    """One line per entry of series {label: (x, y)}, each with its own line style and marker.
+
+    legend: "right" or "below" the axes (never over the data), or "none".
+    """
+    if legend not in ("right", "below", "none"):
+        raise ValueError(f"legend={legend!r}; allowed: 'right', 'below', 'none'")
+    fig, ax = plt.subplots(figsize=(8, 4.5 if legend == "below" else 4), layout="constrained")
+    for i, (label, (x, y)) in enumerate(series.items()):
+        ax.plot(
+            x,
+            y,
+            label=label,
+            linestyle=LINESTYLES[i % len(LINESTYLES)],
+            marker=MARKERS[i % len(MARKERS)],
+            # evenly spaced along the drawn line (linear and log axes alike), each line's marks
+            # shifted so that marks of curves lying on top of each other do not hide each other
+            markevery=(0.03 * (i % 3), 0.1),
+            markersize=5,
+            markerfacecolor="none",
+        )
     if logy:
         ax.set_yscale("log")
     if logx:
@@ -101,27 +131,39 @@ def _lines(series: dict, *, xlabel: str, ylabel: str, title: str, logx=False, lo
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend()
+    if legend == "right":
+        fig.legend(loc="outside right upper")
+    elif legend == "below":
+        fig.legend(loc="outside lower center", ncols=2)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
     return fig
 
 
 def plot_loss_curves(
-    curves: dict, *, title: str = "", logy: bool = True, logx: bool = False, ylabel: str = "loss"
+    curves: dict,
+    *,
+    title: str = "",
+    logy: bool = True,
+    logx: bool = False,
+    ylabel: str = "loss",
+    legend: str = "right",
 ):
     """One line per entry of curves {label: losses per epoch}, epochs counted from 1."""
     _check_curves(curves, positive=logy)
     series = {label: (range(1, len(losses) + 1), losses) for label, losses in curves.items()}
-    return _lines(series, xlabel="epoch", ylabel=ylabel, title=title, logx=logx, logy=logy)
+    return _lines(
+        series, xlabel="epoch", ylabel=ylabel, title=title, logx=logx, logy=logy, legend=legend
+    )
 
 
-def plot_curves(x, curves: dict, *, xlabel: str, ylabel: str, title: str = ""):
+def plot_curves(
+    x, curves: dict, *, xlabel: str, ylabel: str, title: str = "", legend: str = "right"
+):
     """Several y-series against one x.  x: (K,), curves: {label: (K,) values}."""
     validate.array("x", x, ndim=1, finite=False)
     _check_curves(curves, n=len(x))
     series = {label: (x, values) for label, values in curves.items()}
-    return _lines(series, xlabel=xlabel, ylabel=ylabel, title=title)
+    return _lines(series, xlabel=xlabel, ylabel=ylabel, title=title, legend=legend)
 
 
 # ---------------------------------------------------------------- tables
