@@ -208,6 +208,16 @@ def deep_stack(init, activation, *, seed=SEED):
     return means, stds, h
 
 
+# %% [markdown]
+# Each run is summarised in a table: the std at the first, middle and last layer; the
+# average factor by which one layer multiplied the std, $(\text{std}_L /
+# \text{std}_1)^{1/(L-1)}$, next to the factor the variance argument predicts; and the mean ÷
+# std of the last layer's output ("mean/std"), which says how far from centred the
+# activations are. The
+# plots mark float32's limits where the numbers come near them.
+
+
+# %%
 def factor_per_layer(stds):
     """The average factor by which one layer multiplied the std: (std_L / std_1)^(1/(L−1))."""
     return (stds[-1] / stds[0]) ** (1 / (len(stds) - 1))
@@ -226,7 +236,7 @@ def print_stds(results, predicted):
         rows[name] = [stds[0], stds[L // 2 - 1], stds[-1], factor, predicted[name]]
         rows[name].append(means[-1] / stds[-1])
     columns = ["std @ 1", f"std @ {L // 2}", f"std @ {L}", "factor", "predicted", "mean/std"]
-    print(format_table(rows, columns, digits=3, label="scheme (factor: per layer)"))
+    print(format_table(rows, columns, digits=3, label="scheme"))
 
 
 def first(condition):
@@ -271,10 +281,10 @@ plot(explode, "ReLU, weights of scale 1", "relu_explode", float32_limits=True)
 # %% [markdown]
 # Both lines are straight on the log scale: each layer multiplies the standard deviation by
 # the same factor, and the measured factor matches $\sqrt{\tfrac12 D\,\mathrm{Var}(w)}$ (the
-# table's "factor" and "predicted"). Uniform(−1, 1) has the smaller variance (1/3), so it grows
-# more slowly, but it grows. The experiment computes in float64 to watch the whole climb; a
-# network in float32, PyTorch's default, would pass float32's largest number (the top of the
-# grey band) at the layer printed above and hold `inf` and then `nan` from there on.
+# table's "factor" and "predicted"). Uniform(−1, 1) has the smaller variance (1/3), so it
+# grows more slowly, but it grows. The experiment computes in float64 to watch the whole
+# climb; a network in float32, PyTorch's default, would pass float32's largest number (the top
+# of the grey band) around the layer printed above and hold `inf`, then `nan`, from there on.
 #
 # The right panel is the centre of the activations in units of their spread. ReLU's outputs
 # are never centred, since it cuts off the negative half; for a centred normal input their
@@ -301,10 +311,10 @@ plot(vanish, "ReLU, weights of scale 0.01", "relu_vanish", float32_limits=True)
 # %% [markdown]
 # The mirror image: the factor per layer is $0.01\sqrt{D/2}$ for normal(0, 0.01), and the
 # line falls straight down. The layers printed above say when float32 would give out: below
-# its smallest normal number (the bottom of the grey band) precision is lost, and below its
-# smallest subnormal number (the dotted line) a float32 network would round almost every
-# activation to 0. Long before that, the signal is too small to learn from: the experiment
-# at the end of the lab shows what that does to training.
+# its smallest normal number (the bottom of the grey band) precision is lost, and once the
+# std is below its smallest subnormal number (the dotted line), a float32 network rounds its
+# activations to 0 within a layer or two. Long before that, the signal is too small to learn
+# from: the experiment at the end of the lab shows what that does to training.
 #
 # ### ReLU with He initialization
 
@@ -312,8 +322,8 @@ plot(vanish, "ReLU, weights of scale 0.01", "relu_vanish", float32_limits=True)
 schemes = {  # name: (initializer, seed)
     "He normal √(2/D)": (he_normal, SEED),
     "He uniform √(6/D)": (he_uniform, SEED),
-    "He normal, other draws (seed + 1)": (he_normal, SEED + 1),
-    "He normal, other draws (seed + 2)": (he_normal, SEED + 2),
+    "He normal, seed + 1": (he_normal, SEED + 1),
+    "He normal, seed + 2": (he_normal, SEED + 2),
 }
 stable = {}
 for name, (init, seed) in schemes.items():
@@ -325,12 +335,13 @@ plot(stable, "ReLU, He initialization", "relu_he")
 
 # %% [markdown]
 # No line climbs or falls steadily: the measured factor per layer is within a few hundredths
-# of 1, where the scales 1 and 0.01 gave factors far from 1. The lines are not flat either: each one
-# wanders within the range printed above. The factor is exactly 1 only on average over random
-# weights; one draw of $D \times D$ weights acting on one vector of $D$ units gives 1 plus a
-# small random error (it shrinks like $1/\sqrt D$), and $L$ such errors compound. The three
-# He normal lines differ only in their draws, and they wander differently: the wander is luck,
-# not the scheme, and it stays far from the explosion and the vanishing above.
+# of 1, where the scales 1 and 0.01 gave factors far from 1. The lines are not flat either:
+# each one wanders within the range printed above. The factor is exactly 1 only on average
+# over random weights; one draw of $D \times D$ weights acting on one vector of $D$ units
+# gives 1 plus a small random error (it shrinks like $1/\sqrt D$), and $L$ such errors
+# compound. The three He normal lines differ only in their draws, and they wander
+# differently: the wander is luck, not the scheme, and it stays far from the explosion and the
+# vanishing above.
 #
 # ### LeakyReLU (α = 0.2): He's scale is slightly too large
 
@@ -365,10 +376,11 @@ plot(leaky, f"LeakyReLU (α = {ALPHA})", "leaky_relu")
 #
 # ## Beyond the lecture
 # ### tanh: Xavier, He, or torch's 5/3?
-# For tanh the table adds two numbers at layer $L$: the mean slope $\tanh'(z) = 1 -
+# For tanh a second table gives two numbers at layer $L$: the mean slope $\tanh'(z) = 1 -
 # \tanh(z)^2$ of its units (1 near 0, 0 in the flat tails), and the factor by which the
-# gradient grows per layer on its way back, from the same variance argument applied to
-# $g_{l-1} = W^\top (\tanh'(z) \odot g_l)$: gain $\cdot\sqrt{\mathrm{mean}(\tanh'(z)^2)}$.
+# gradient grows (above 1) or shrinks (below 1) per layer on its way back, from the same
+# variance argument applied to $g_{l-1} = W^\top (\tanh'(z) \odot g_l)$:
+# gain $\cdot\sqrt{\mathrm{mean}(\tanh'(z)^2)}$.
 
 # %%
 gains = {"Xavier, gain 1": 1.0, "He, gain √2": 2**0.5, "torch, gain 5/3": 5 / 3}
@@ -397,9 +409,8 @@ plot(tanh_runs, "tanh", "tanh")
 # - **He** (gain √2) and **torch's 5/3**: after a few layers the std settles at a fixed value,
 #   where tanh's squeezing balances the larger weights. These layers are not in tanh's flat
 #   tails, where the slope is near 0: their mean slope (printed) is more than half of tanh's
-#   largest slope, 1. The price of the stable
-#   forward pass is a backward factor above 1: over many layers the gradient grows on its way
-#   back, the more so the larger the gain.
+#   largest slope, 1. The price of the stable forward pass is a backward factor above 1: over
+#   many layers the gradient grows on its way back, the more so the larger the gain.
 # - tanh is centred: mean ÷ std scatters around 0 (right panel).
 #
 # None of the three keeps both the forward scale and the backward factor at 1. All three are
@@ -475,8 +486,8 @@ dllab.show(fig, "learning", run)
 #
 # ## Summary
 # - In a deep stack the scale of the activations is multiplied by about the same factor at
-#   every layer, so it explodes or vanishes unless that factor is 1; float32 overflows or
-#   underflows within tens of layers when it is not.
+#   every layer, so it explodes or vanishes unless that factor is 1; at the scales 1 and 0.01
+#   float32 would overflow or underflow within tens of layers.
 # - The variance argument gives the factor 1: $\mathrm{Var}(w) = 2/D$ for ReLU (He),
 #   $2/((1+\alpha^2)D)$ for LeakyReLU. Even then one run's scale wanders: each layer adds a
 #   random error of order $1/\sqrt D$ to the factor 1.
