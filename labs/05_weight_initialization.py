@@ -33,8 +33,8 @@ from dllab.weight_init import (
 
 # %%
 SEED = 1234
-# The lecture's stack is 1,000 wide; 500 keeps each run of it a fraction of a second, and
-# what matters below is the product D·Var(w), not D alone.
+# The lecture's stack is 1,000 wide; 500 keeps the lab's fifteen runs of it quick, and the
+# predicted factors depend on D only through the product D·Var(w).
 D = dllab.pick(full=500, quick=200)  # width of every layer
 L = dllab.pick(full=100, quick=30)  # number of layers
 ALPHA = 0.2  # LeakyReLU slope
@@ -182,7 +182,8 @@ print(f"sampling error of a std from {n:,} normal draws ≈ 1/√(2n) = {(2 * n)
 #
 # ## The experiment
 # One input vector of width $D$ from $U(-1, 1)$, standardized, goes through $L$ layers of
-# width $D$ without biases. The loop is the whole experiment: draw $W$, multiply, activate,
+# width $D$ without biases (the lecture's $D$ is 1,000; the settings cell says why this lab's
+# is smaller). The loop is the whole experiment: draw $W$, multiply, activate,
 # record the mean and the standard deviation of the layer's output. Every run starts its
 # generator from the same seed, so schemes of the same kind (normal or uniform) use the same
 # draws, only scaled: the differences between them come from the scheme, not from luck.
