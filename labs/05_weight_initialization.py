@@ -452,10 +452,11 @@ print(
         label="initialization",
     )
 )
-shrink = predicted_factor(0.01**2, fan_in=HIDDEN[0])  # per hidden layer, normal(0, 0.01)
+shrink = predicted_factor(0.01**2, fan_in=HIDDEN[0])  # a hidden layer after the first
 print(
-    f"log 2 = {np.log(2):.4f}; normal(0, 0.01) multiplies the scale by {shrink:.2f} per "
-    f"hidden layer, by {shrink ** len(HIDDEN):.0e} over {len(HIDDEN)} layers"
+    f"log 2 = {np.log(2):.4f}; normal(0, 0.01) multiplies the scale by {shrink:.2f} in each "
+    f"hidden layer with {HIDDEN[0]} inputs, by {shrink ** (len(HIDDEN) - 1):.0e} over those "
+    f"{len(HIDDEN) - 1}"
 )
 fig = plot_loss_curves(
     curves,
@@ -492,8 +493,9 @@ dllab.show(fig, "learning", run)
 # - The variance argument gives the factor 1: $\mathrm{Var}(w) = 2/D$ for ReLU (He),
 #   $2/((1+\alpha^2)D)$ for LeakyReLU. Even then one run's scale wanders: each layer adds a
 #   random error of order $1/\sqrt D$ to the factor 1.
-# - tanh has no exactly stable scale: Xavier's $2/(\text{fan\_in} + \text{fan\_out})$ lets the
-#   activations shrink slowly with a stable backward pass; larger gains (He's √2, torch's 5/3)
-#   hold the forward scale and let gradients grow slowly on the way back.
+# - For tanh no scale keeps both directions stable: Xavier's
+#   $2/(\text{fan\_in} + \text{fan\_out})$ lets the activations shrink slowly with a stable
+#   backward pass; larger gains (He's √2, torch's 5/3) hold the forward scale and let
+#   gradients grow slowly on the way back.
 # - `torch.nn.init` implements these formulas (`nn.Linear` uses its own default, a Kaiming
 #   uniform with $a = \sqrt 5$); a bad scale can stop a deep network from learning at all.

@@ -150,3 +150,13 @@ def test_float32_limits_are_numpys():
     finfo = np.finfo(np.float32)
     assert FLOAT32_MAX == float(finfo.max) and FLOAT32_TINY == float(finfo.tiny)
     assert FLOAT32_SUBNORMAL == FLOAT32_TINY * finfo.eps  # 2^-126 · 2^-23 = 2^-149
+
+
+def test_nn_linear_default_is_kaiming_uniform_with_a_sqrt5():
+    # What lab 5's summary says: bound gain(leaky_relu, √5) · √3 / √fan_in = 1 / √fan_in.
+    torch.manual_seed(0)
+    weight = nn.Linear(400, 600).weight.detach()
+    bound = gain("leaky_relu", math.sqrt(5)) * math.sqrt(3) / math.sqrt(400)
+    assert bound == pytest.approx(1 / math.sqrt(400))
+    assert weight.abs().max() <= bound and weight.abs().max() > 0.99 * bound
+    assert weight.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.02)
