@@ -469,11 +469,11 @@ dllab.show(fig, "learning", run)
 
 # %% [markdown]
 # With normal(0, 0.01) the training loss stays at $\log 2$, the loss of answering 50 % for
-# every point: each hidden layer shrinks the signal by the factor printed above, so almost
-# nothing reaches the output, and by the same argument run backwards the gradient shrinks by
-# about the same factor per layer on its way back to the first layers. With He
-# initialization the same network, on the same data with the same optimizer and seed, learns
-# the spiral (the table). Nothing else differs.
+# every point: each hidden layer after the first shrinks the signal by the factor printed
+# above, so almost nothing reaches the output, and by the same argument run backwards the
+# gradient shrinks by about the same factor per layer on its way back to the first layers.
+# With He initialization the same network, on the same data with the same optimizer and seed,
+# learns the spiral (the table). Nothing else differs.
 #
 # ## Exercises
 # The three "Your turn" cells above are checked; `scripts/check.sh 5` checks them from a
