@@ -1,5 +1,6 @@
 """Every lab: read like a lesson, run through a real kernel, run as a script via scripts/lab.sh."""
 
+import math
 import os
 import re
 import subprocess
@@ -354,17 +355,106 @@ def test_lab4_logs_three_runs_with_every_dashboard():
     assert [e.step for e in lecture.Images("decision_boundary")] == [0, 10, 20]  # quick: 20 epochs
 
 
+def tables_under(text: str, label: str) -> list[dict]:
+    """Every format_table printed under a header line that starts with `label`, in order."""
+    return [table_after(f"\n{label}{block}", label) for block in text.split(f"\n{label}")[1:]]
+
+
+def lab5_results(out: str) -> dict:
+    """Lab 5's printed tables: the deep-stack experiments by name, tanh's slopes, and the rest."""
+    stacks = tables_under(out, "scheme")
+    names = ["explode", "vanish", "he", "leaky", "tanh", "tanh slope"]
+    assert len(stacks) == len(names), out
+    tables = dict(zip(names, stacks, strict=True))
+    tables["init"] = table_after(out, "std")
+    tables["learning"] = table_after(out, "initialization")
+    return tables
+
+
+# Columns of the deep-stack tables
+STD_1, STD_MID, STD_L, FACTOR, PREDICTED, CENTRE = 0, 1, 2, 3, 4, -1  # tanh has no PREDICTED
+
+
 @pytest.mark.kernel
 def test_lab5_shows_explosion_vanishing_and_matching_initializers():
     out = text_output(executed_lab("05_weight_initialization")[0])
-    stds = table_after(out, "scheme")
-    assert stds["normal(0, 1)"][1] > 1e6 and stds["normal(0, 0.01)"][1] < 1e-6  # layer 10
-    he = stds["He normal √(2/D)"]
-    assert 0.5 < he[-1] / he[0] < 2
-    for name, (formula, ours, theirs) in table_after(out, "std").items():
-        assert ours == pytest.approx(formula, rel=0.05), name
-        assert ours == pytest.approx(theirs, rel=0.05), name
-    assert set(table_after(out, "initialization")) == {"normal(0, 0.01)", "He normal"}
+    t = lab5_results(out)
+    assert list(t["explode"]) == ["normal(0, 1)", "uniform(-1, 1)"]
+    assert list(t["vanish"]) == ["normal(0, 0.01)", "uniform(-0.01, 0.01)"]
+    for name, row in (t["explode"] | t["vanish"] | t["he"] | t["leaky"]).items():
+        assert row[FACTOR] == pytest.approx(row[PREDICTED], rel=0.05), name
+    assert min(row[STD_L] for row in t["explode"].values()) > 1e20
+    assert max(row[STD_L] for row in t["vanish"].values()) < 1e-20
+    for name, (formula, ours, theirs) in t["init"].items():
+        assert ours == pytest.approx(formula, rel=0.01), name
+        assert theirs == pytest.approx(formula, rel=0.01), name
+    assert list(t["tanh slope"]) == ["Xavier, gain 1", "He, gain √2", "torch, gain 5/3"]
+    assert set(t["learning"]) == {"normal(0, 0.01)", "He normal"}
+
+
+@pytest.mark.kernel
+@pytest.mark.full
+def test_lab5_full_mode_shows_what_its_prose_says(tmp_path):
+    nb = execute(
+        LABS / "05_weight_initialization.py", quick=False, env={"LAB_RUNS_DIR": str(tmp_path)}
+    )
+    out = text_output(nb)
+    t = lab5_results(out)
+    # initializers: ours, torch's and the formula differ by about one sampling error
+    error = float(re.search(r"1/√\(2n\) = (\S+)%", out).group(1)) / 100
+    for name, (formula, ours, theirs) in t["init"].items():
+        assert abs(ours / formula - 1) < 2 * error + 1e-4, name
+        assert abs(theirs / formula - 1) < 2 * error + 1e-4, name
+    # ReLU at scales 1 and 0.01: straight lines with the predicted factor; uniform is slower
+    for table in (t["explode"], t["vanish"]):
+        for name, row in table.items():
+            assert row[FACTOR] == pytest.approx(row[PREDICTED], rel=0.02), name
+    assert t["explode"]["uniform(-1, 1)"][FACTOR] < t["explode"]["normal(0, 1)"][FACTOR]
+    # float32 gives out within tens of layers (summary), and the lab says where
+    over = re.findall(r"std above float32's largest number: layer (\d+)", out)
+    normal = re.findall(r"smallest normal number: layer (\d+)", out)
+    subnormal = re.findall(r"smallest subnormal number: layer (\d+)", out)
+    assert len(over) == len(normal) == len(subnormal) == 2
+    assert all(10 <= int(k) < 100 for k in over + normal + subnormal)
+    assert all(int(a) < int(b) for a, b in zip(normal, subnormal, strict=True))
+    # He: factor within a few hundredths of 1, the lines wander (both ways), far from the rest
+    for name, row in t["he"].items():
+        assert abs(row[FACTOR] - 1) < 0.02, name
+    growth = [row[STD_L] / row[STD_1] for name, row in t["he"].items() if "normal" in name]
+    assert min(growth) < 1 < max(growth)  # the He normal lines wander differently
+    ranges = re.findall(r"std between (\S+) and (\S+) over", out)
+    assert len(ranges) == 4 and all(0.2 < float(lo) and float(hi) < 2 for lo, hi in ranges)
+    # LeakyReLU: plain He climbs (about the predicted growth), the correction only wanders
+    predicted = float(re.search(r"predicted for He: (\S+)×", out).group(1))
+    assert predicted == pytest.approx(7.0, abs=0.1)
+    for name in ["He normal", "He uniform"]:
+        row = t["leaky"][name]
+        assert row[FACTOR] > 1.01 and row[STD_L] / row[STD_1] > predicted / 2, name
+    for name in ["corrected normal", "corrected uniform"]:
+        row = t["leaky"][name]
+        assert abs(row[FACTOR] - 1) < 0.01 and 0.5 < row[STD_L] / row[STD_1] < 2, name
+    # the right panel: ReLU's outputs are off-centre, LeakyReLU's less so, tanh's centred
+    relu = [row[CENTRE] for table in ("explode", "vanish", "he") for row in t[table].values()]
+    leaky = [row[CENTRE] for row in t["leaky"].values()]
+    assert 0.55 < min(relu) and max(relu) < 0.8 and max(leaky) < min(relu)
+    assert all(abs(row[CENTRE]) < 0.15 for row in t["tanh"].values())
+    # tanh: Xavier falls roughly like 1/√(2l) with slope and backward factor ≈ 1; He and 5/3
+    # settle, with mean slopes above one half and backward factors above 1 (larger for 5/3)
+    xavier, he, torch_gain = t["tanh"].values()
+    assert xavier[STD_L] < xavier[STD_MID] < xavier[STD_1] / 5
+    assert xavier[STD_L] == pytest.approx(
+        float(re.search(r"1/√\(2L\) = (\S+)", out).group(1)), rel=0.2
+    )
+    for row in (he, torch_gain):
+        assert row[STD_L] == pytest.approx(row[STD_MID], rel=0.1)
+    slope = t["tanh slope"]
+    assert slope["Xavier, gain 1"][0] > 0.95 and abs(slope["Xavier, gain 1"][1] - 1) < 0.02
+    assert slope["He, gain √2"][0] > 0.5 and slope["torch, gain 5/3"][0] > 0.5
+    assert 1 < slope["He, gain √2"][1] < slope["torch, gain 5/3"][1]
+    assert all(0.01 < v < 1 for row in t["tanh"].values() for v in row[:3])
+    # learning: normal(0, 0.01) stays at log 2; He learns
+    assert t["learning"]["normal(0, 0.01)"][0] == pytest.approx(math.log(2), abs=1e-3)
+    assert t["learning"]["He normal"][0] < 0.1 and t["learning"]["He normal"][1] > 0.95
 
 
 def test_bench_runs_and_reports(tmp_path):

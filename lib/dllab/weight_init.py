@@ -1,11 +1,10 @@
-"""Weight initialization by hand, and what each scheme does to activations in a deep stack.
+"""Weight initializers (the references of lab 5) and the plot of its deep-stack experiment.
 
 Shapes follow nn.Linear: a weight has shape (fan_out, fan_in). Every initializer is a scale
 times a standard draw (N(0, 1) or U(−1, 1)) from an explicit generator.
 """
 
 import math
-from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -155,119 +154,61 @@ def initialize(model: nn.Module, init, *, generator: torch.Generator) -> nn.Modu
     return model
 
 
-@dataclass(frozen=True)
-class Scheme:
-    """One experiment of a deep stack: W = scale · standard draw, then the activation."""
-
-    dist: str  # "normal": N(0, 1) draws, "uniform": U(−1, 1) draws
-    scale: float  # the std of a normal scheme, the bound of a uniform one
-    activation: str = "relu"
-    alpha: float = 0.2  # slope of leaky_relu for negative inputs
+# float32's limits, as exact constants: numpy computes its smallest subnormal on each access,
+# and gets 0 once something has switched the CPU to flushing subnormals to zero.
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # ≈ 3.4e38, the largest float32
+FLOAT32_TINY = 2.0**-126  # ≈ 1.2e-38, the smallest normal float32
+FLOAT32_SUBNORMAL = 2.0**-149  # ≈ 1.4e-45, the smallest positive (subnormal) float32
 
 
-@dataclass(frozen=True)
-class Stats:
-    """Mean and standard deviation of each layer's output, layer 1 first: arrays (depth,)."""
+def plot_activation_stats(stats: dict, *, title: str, float32_limits: bool = False):
+    """The std of each layer's output (log scale) and its mean ÷ std, one line per scheme.
 
-    mean: np.ndarray
-    std: np.ndarray
-
-
-def _activate(z, scheme: Scheme):
-    if scheme.activation == "relu":
-        return np.maximum(z, 0.0)
-    if scheme.activation == "leaky_relu":
-        return np.where(z > 0, z, scheme.alpha * z)
-    if scheme.activation == "tanh":
-        return np.tanh(z)
-    return z
-
-
-def _column_std(H):
-    """Standard deviation of each column of H, divided by its largest |value| first, so that
-    activations near the float64 limit do not overflow when squared."""
-    top = np.abs(H).max(axis=0)
-    top[top == 0] = 1.0
-    return (H / top).std(axis=0) * top
-
-
-def activation_stats(schemes: dict, *, depth: int = 100, width: int = 1000, seed: int = 0) -> dict:
-    """Push one standardized input through `depth` bias-free layers of `width` per scheme.
-
-    schemes: {name: Scheme}. The input is x ~ U(−1, 1)^width, standardized. Every scheme sees
-    the same standard draws, scaled (common random numbers), so the schemes differ by their
-    scale and activation only; activations are float64 so explosions up to ~1e300 stay finite.
-    Returns {name: Stats}.
+    stats: {name: (means, stds)}, arrays (depth,) with layer 1 first. float32_limits: also mark
+    the largest float32, its smallest normal and its smallest subnormal number on the std axis.
     """
-    if not isinstance(depth, int) or depth < 1:
-        raise ValueError(f"depth must be an int of at least 1, got {depth!r}")
-    if not isinstance(width, int) or width < 1:
-        raise ValueError(f"width must be an int of at least 1, got {width!r}")
-    validate.seed("seed", seed)
-    if not isinstance(schemes, dict) or not all(isinstance(s, Scheme) for s in schemes.values()):
-        allowed = "a dict {name: Scheme}, e.g. {'He': Scheme('normal', 0.045)}"
-        validate.fail("schemes", allowed, validate.describe(schemes), error=TypeError)
-    for name, s in schemes.items():
-        if s.dist not in DISTRIBUTIONS:
-            raise ValueError(
-                f"scheme {name!r}: dist={s.dist!r} is unknown; allowed: {DISTRIBUTIONS}"
-            )
-        if s.activation not in NONLINEARITIES:
-            raise ValueError(
-                f"scheme {name!r}: activation={s.activation!r} is unknown; "
-                f"allowed: {NONLINEARITIES}"
-            )
-        validate.number(f"scheme {name!r}: scale", s.scale, minimum=0)
-        validate.number(f"scheme {name!r}: alpha", s.alpha, minimum=0)
-    rng = np.random.default_rng(seed)
-    normal_draws = torch.Generator().manual_seed(seed)  # torch draws normals twice as fast
-    x = rng.uniform(-1.0, 1.0, size=width)
-    x = (x - x.mean()) / x.std()
-    H = np.repeat(x[:, None], len(schemes), axis=1)  # one column per scheme: (width, S)
-    scale = np.array([s.scale for s in schemes.values()])
-    columns = {d: [i for i, s in enumerate(schemes.values()) if s.dist == d] for d in DISTRIBUTIONS}
-    means, stds = np.empty((len(schemes), depth)), np.empty((len(schemes), depth))
-    Z = np.empty_like(H)
-    for layer in range(depth):
-        # One draw per kind and layer, shared by every scheme of that kind; drawn in float32
-        # (faster), multiplied in float64.
-        if columns["normal"]:
-            W = torch.randn(width, width, generator=normal_draws).numpy().astype(np.float64)
-            Z[:, columns["normal"]] = W @ H[:, columns["normal"]]
-        if columns["uniform"]:
-            W = (2 * rng.random((width, width), dtype=np.float32) - 1).astype(np.float64)
-            Z[:, columns["uniform"]] = W @ H[:, columns["uniform"]]
-        for i, s in enumerate(schemes.values()):
-            H[:, i] = _activate(scale[i] * Z[:, i], s)
-        means[:, layer] = H.mean(axis=0)
-        stds[:, layer] = _column_std(H)
-    return {name: Stats(means[i], stds[i]) for i, name in enumerate(schemes)}
-
-
-def plot_activation_stats(stats: dict, *, title: str = ""):
-    """|mean| and std of each layer's output against depth, one line per scheme, log scale.
-
-    stats: {name: Stats} from weight_init.activation_stats.
-    """
-    fig, (ax_mean, ax_std) = plt.subplots(1, 2, figsize=(11, 4))
-    for name, s in stats.items():
-        layers = range(1, len(s.std) + 1)
-        ax_mean.plot(layers, abs(s.mean), label=name)
-        ax_std.plot(layers, s.std, label=name)
-    for ax, what in [
-        (ax_mean, "|mean| of the layer's output"),
-        (ax_std, "std of the layer's output"),
-    ]:
-        ax.set_yscale("log")
-        low, high = ax.get_ylim()
+    fig, (ax_std, ax_ratio) = plt.subplots(1, 2, figsize=(11, 4.8))
+    styles = ["-", "--", "-.", ":"]
+    for k, (name, (means, stds)) in enumerate(stats.items()):
+        layers = np.arange(1, len(stds) + 1)
+        style = {"color": f"C{k}", "linestyle": styles[k % len(styles)], "linewidth": 1.6}
+        ax_std.plot(layers, stds, label=name, **style)
+        ax_ratio.plot(layers, np.asarray(means) / np.asarray(stds), **style)
+    ax_std.set_yscale("log")
+    if float32_limits:
+        ax_std.axhspan(
+            FLOAT32_TINY,
+            FLOAT32_MAX,
+            color="0.5",
+            alpha=0.12,
+            label=f"float32 normal range {FLOAT32_TINY:.1e} … {FLOAT32_MAX:.1e}",
+        )
+        ax_std.axhline(
+            FLOAT32_SUBNORMAL,
+            color="0.3",
+            linestyle=":",
+            linewidth=1,
+            label=f"smallest float32 > 0 (subnormal) {FLOAT32_SUBNORMAL:.1e}",
+        )
+    else:
+        low, high = ax_std.get_ylim()
         if high / low < 100:  # at least two decades, so that noise does not look like drift
             middle = (low * high) ** 0.5
-            ax.set_ylim(middle / 10, middle * 10)
+            ax_std.set_ylim(middle / 10, middle * 10)
+    ax_ratio.axhline(0.0, color="0.5", linewidth=0.8)
+    ax_std.set_ylabel("std of the layer's output (input: std 1)")
+    ax_ratio.set_ylabel("mean ÷ std of the layer's output")
+    ax_std.set_title("scale of the activations")
+    ax_ratio.set_title("their centre, in units of their scale")
+    for ax in (ax_std, ax_ratio):
         ax.set_xlabel("layer")
-        ax.set_ylabel(what)
         ax.grid(alpha=0.3)
-    ax_std.legend(fontsize=8)
+    handles, labels = ax_std.get_legend_handles_labels()
+    ncol = 2 if len(labels) > 2 else len(labels)
+    rows = -(-len(labels) // ncol)
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=9, frameon=False)
     fig.suptitle(title)
-    # Fixed margins: tight_layout on log axes costs more than drawing the figure.
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.9, wspace=0.25)
+    # Fixed margins (tight_layout on log axes costs more than drawing); room for the legend.
+    bottom = 0.13 + 0.055 * rows
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=bottom, top=0.86, wspace=0.25)
     return fig
