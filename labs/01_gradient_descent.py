@@ -64,8 +64,8 @@ print(format_table({"truth": TRUE_COEF, "least squares": reference}, COLUMNS))
 #
 # ### Your turn 1: the gradients
 # Write them in numpy: replace the `raise` line. The cell after it checks your function on
-# fresh random data against the reference and says what, if anything, is off. Until you have
-# written it, the lab uses the reference, so every later cell still runs.
+# fresh random data against the reference and says what, if anything, is off. Until your
+# function passes, the lab uses the reference, so every later cell still runs.
 
 
 # %%
@@ -73,7 +73,8 @@ print(format_table({"truth": TRUE_COEF, "least squares": reference}, COLUMNS))
 def gradients(x1, x2, x3, y, a, b, c, d):
     """∂L/∂a, ∂L/∂b, ∂L/∂c, ∂L/∂d of L = ½·mean((a + b·x1 + c·x2 + d·x3 − y)²).
 
-    x1, x2, x3, y: arrays of shape (N,); a, b, c, d: floats → four floats (da, db, dc, dd).
+    x1, x2, x3, y: arrays of shape (N,); a, b, c, d: floats → four numbers (da, db, dc, dd),
+    as a tuple, a list or an array of shape (4,).
     """
     raise NotImplementedError  # your code here
 

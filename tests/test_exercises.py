@@ -32,7 +32,7 @@ def test_every_lab_exercise_has_a_checker_and_a_solution():
         "xavier_std",
         "leaky_relu_gain",
     }
-    assert all(reference(name) is EXERCISES[name].reference for name in EXERCISES)
+    assert all(reference(name).__wrapped__ is EXERCISES[name].reference for name in EXERCISES)
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
@@ -42,8 +42,8 @@ def test_reference_passes(name):
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_at_least_two_usual_mistakes_are_known(name):
-    assert len(EXERCISES[name].mistakes) >= 2
+def test_at_least_three_usual_mistakes_are_known(name):
+    assert len(EXERCISES[name].mistakes) >= 3
 
 
 @pytest.mark.parametrize(("name", "hint"), MISTAKES)
@@ -51,7 +51,8 @@ def test_usual_mistake_is_wrong_with_its_hint(name, hint):
     verdict = judge(name, EXERCISES[name].mistakes[hint], seed=1)
     assert verdict.status == WRONG
     assert verdict.message.endswith(f"Hint: {hint}")
-    assert "expected" in verdict.message  # the first concrete difference comes first
+    # the first concrete difference (or the error) comes first
+    assert "expected" in verdict.message or "raised" in verdict.message
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
@@ -87,7 +88,7 @@ def test_shape_difference_is_reported_first():
 
 
 def test_sign_error_gets_the_generic_hint():
-    verdict = judge("bce_grad", lambda p, y: -reference("bce_grad")(p, y))
+    verdict = judge("bce_grad", lambda p, y: -EXERCISES["bce_grad"].reference(p, y))
     assert "wrong sign" in verdict.message
 
 
@@ -107,8 +108,8 @@ def test_check_returns_the_function_to_use_and_reports(tmp_path, monkeypatch, ca
         raise NotImplementedError
 
     assert check("he_std", mine) is mine
-    assert check("he_std", stub) is reference("he_std")
-    assert check("he_std", lambda fan_in: 1.0) is reference("he_std")
+    assert check("he_std", stub).__wrapped__ is EXERCISES["he_std"].reference
+    assert check("he_std", lambda fan_in: 1.0).__wrapped__ is EXERCISES["he_std"].reference
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("✔ he_std: passed") and out[1].startswith("… he_std: not attempted")
     assert out[2].startswith("✘ he_std: wrong")
