@@ -223,7 +223,9 @@ def _same(before, after) -> bool:
         return before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
     if isinstance(before, list) and before and isinstance(before[0], tuple):
         return len(before) == len(after) and all(
-            b[0] == a[0] and _same(b[1], a[1]) and (b[2] is None) == (a[2] is None)
+            b[0] == a[0]
+            and _same(b[1], a[1])
+            and (b[2] is None) == (a[2] is None)
             and (b[2] is None or _same(b[2], a[2]))
             for b, a in zip(before, after, strict=True)
         )
@@ -280,7 +282,9 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
         if difference is not None:
             return _wrong(name, shown, difference + _hint(exercise, fresh, expected, got, shown))
     tried = f"{len(exercise.cases)} edge cases and " if exercise.cases else ""
-    return Verdict(name, PASSED, f"{exercise.checked} ({tried}{TRIALS} sets of fresh random inputs)")
+    return Verdict(
+        name, PASSED, f"{exercise.checked} ({tried}{TRIALS} sets of fresh random inputs)"
+    )
 
 
 def _draw(exercise: Exercise, seed: int) -> dict:
@@ -368,7 +372,9 @@ def check(name: str, student, *, seed: int | None = None):
     else:
         verdict.message += f"\n  {_GOES_ON}; " + _RETRY.format(name=name) + "."
     _report(verdict)
-    return ReferenceAnswer(name, exercise.reference, verdict.status, f"your answer: {verdict.status}")
+    return ReferenceAnswer(
+        name, exercise.reference, verdict.status, f"your answer: {verdict.status}"
+    )
 
 
 # ---------------------------------------------------------------- contracts, for the specs
@@ -392,7 +398,9 @@ def numpy_result(label: str, value, like: np.ndarray, why: str) -> str | None:
 def torch_result(label: str, value, like: torch.Tensor, why: str) -> str | None:
     """None when `value` is a tensor with the dtype and device of `like`, else what is wrong."""
     if not isinstance(value, torch.Tensor):
-        return f"{label} is {kind(value)}; {why}: return a torch tensor, computed with torch functions"
+        return (
+            f"{label} is {kind(value)}; {why}: return a torch tensor, computed with torch functions"
+        )
     if value.dtype != like.dtype:
         return (
             f"{label} is {kind(value)}, but the input is {str(like.dtype)[6:]} and so are the "

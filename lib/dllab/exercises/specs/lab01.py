@@ -47,7 +47,9 @@ def _four_numbers(args, returned):
         if value is None:
             return f"{name} is None: compute all four gradients"
         if not is_number(value) or isinstance(value, torch.Tensor):
-            return f"{name} is {kind(value)}; each gradient is one number (a mean over the N points)"
+            return (
+                f"{name} is {kind(value)}; each gradient is one number (a mean over the N points)"
+            )
     return None
 
 

@@ -30,7 +30,11 @@ def _linear_layer_inputs(rng):
 def _one_output_inputs():
     """The lab's second layer: one output unit, so a transpose or a sum(1) can go unnoticed."""
     rng = np.random.default_rng(2)
-    return {"dout": rng.normal(size=(8, 1)), "x": rng.normal(size=(8, 4)), "W": rng.normal(size=(4, 1))}
+    return {
+        "dout": rng.normal(size=(8, 1)),
+        "x": rng.normal(size=(8, 4)),
+        "W": rng.normal(size=(4, 1)),
+    }
 
 
 def _bce_inputs(rng):

@@ -24,7 +24,11 @@ class RecordingWriter:
         return "<SummaryWriter (the checker's, which records what is logged)>"
 
     def add_scalar(self, tag, scalar_value, global_step=None, *args, **kwargs):
-        value = scalar_value.item() if hasattr(scalar_value, "item") and np.size(scalar_value) == 1 else scalar_value
+        value = (
+            scalar_value.item()
+            if hasattr(scalar_value, "item") and np.size(scalar_value) == 1
+            else scalar_value
+        )
         if not is_number(value):
             raise TypeError(
                 f"writer.add_scalar({tag!r}, value, step): value must be one number, got {kind(scalar_value)}"
@@ -56,7 +60,9 @@ def _only(method, example):
         seen = set()
         for m, tag, _, step in args["writer"].calls:
             if m != method:
-                return f"it called writer.{m}; this exercise asks for writer.{method}, e.g. {example}"
+                return (
+                    f"it called writer.{m}; this exercise asks for writer.{method}, e.g. {example}"
+                )
             if tag in seen:
                 return f"it logged {tag!r} twice in one call: log each tag once, for this epoch"
             seen.add(tag)
@@ -148,7 +154,9 @@ EXERCISES = {
         "loss/train and loss/valid of the last epoch at step epoch",
         outputs=("logged scalars",),
         result=_logged("add_scalar"),
-        contract=_only("add_scalar", 'writer.add_scalar("loss/train", history.train_loss[-1], epoch)'),
+        contract=_only(
+            "add_scalar", 'writer.add_scalar("loss/train", history.train_loss[-1], epoch)'
+        ),
         cases=(_first_epoch,),
         in_place="read the history without changing it (history.train_loss[-1], not .pop()): "
         "the training loop keeps appending to it",

@@ -75,7 +75,9 @@ EXERCISES = {
             ),
             "Xavier uses both fans, fan_in + fan_out": lambda fan_in, fan_out: (2 / fan_in) ** 0.5,
             "√(6 / (fan_in + fan_out)) is the bound b of Xavier's uniform U(−b, b); its std is "
-            "b/√3 = √(2 / (fan_in + fan_out))": lambda fan_in, fan_out: (6 / (fan_in + fan_out)) ** 0.5,
+            "b/√3 = √(2 / (fan_in + fan_out))": lambda fan_in, fan_out: (
+                (6 / (fan_in + fan_out)) ** 0.5
+            ),
         },
     ),
     "leaky_relu_gain": Exercise(
