@@ -316,8 +316,9 @@ _GOES_ON = "The lab goes on with the reference solution"
 _RETRY = "to check your answer again, run your `def {name}` cell, then this cell"
 
 
-def _report(verdict: Verdict) -> None:
-    print(verdict)
+def _report(verdict: Verdict, advice: str = "") -> None:
+    """Print the verdict (and what happens next); append it to $LAB_CHECK_REPORT if set."""
+    print(verdict, f"\n  {advice}" if advice else "", sep="")
     report = os.environ.get("LAB_CHECK_REPORT")
     if report:
         with open(report, "a", encoding="utf-8") as f:
@@ -367,11 +368,11 @@ def check(name: str, student, *, seed: int | None = None):
             + _RETRY.format(name=name).replace("check your answer again", "check it")
             + "."
         )
+        _report(verdict)
     elif verdict.status == NOT_ATTEMPTED:
-        verdict.message += f". {_GOES_ON} until you write your own."
+        _report(verdict, f"{_GOES_ON} until you write your own.")
     else:
-        verdict.message += f"\n  {_GOES_ON}; " + _RETRY.format(name=name) + "."
-    _report(verdict)
+        _report(verdict, f"{_GOES_ON}; " + _RETRY.format(name=name) + ".")
     return ReferenceAnswer(
         name, exercise.reference, verdict.status, f"your answer: {verdict.status}"
     )

@@ -25,6 +25,7 @@ CHECK = re.compile(r"^(\w+) = check\(\"(\w+)\", \1\)", re.MULTILINE)
 FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 KERNEL_FILE = re.compile(r"\(\d+\.py, line (\d+)\)")  # a SyntaxError's place in the kernel
+IN_CELL = r"(line \1 of the cell)"
 
 
 @dataclass
@@ -78,7 +79,7 @@ def run_lab(path: Path) -> LabResult:
                 with report.open("a", encoding="utf-8") as f:
                     message = (
                         f"the cell with your answer (line {line_of(cell.source)}) failed: "
-                        f"{error.ename}: {KERNEL_FILE.sub(r'(line \1 of the cell)', error.evalue)}"
+                        f"{error.ename}: {KERNEL_FILE.sub(IN_CELL, error.evalue)}"
                     )
                     f.write(json.dumps({"exercise": name, "status": WRONG, "message": message}))
                     f.write("\n")
@@ -149,12 +150,16 @@ def main(argv: list[str]) -> int:
                 wrong.append(f"  {lab.stem}: {v['exercise']}: {v['message']}")
             elif v["status"] == NOT_ATTEMPTED:
                 todo.append(v["exercise"])
-        errors += [f"  {lab.stem}: {e}" for e in result.errors]
+        if result.errors:
+            errors.append(f"  {lab.stem}: {result.errors[0]}")
+        if len(result.errors) > 1:
+            later = len(result.errors) - 1
+            errors.append(f"    and {later} later cell(s) of {lab.stem}, maybe because of this one")
     if wrong:
         print("\nWrong:")
         print("\n".join(wrong))
     if errors:
-        print("\nCells that failed (the lab went on with the next cell):")
+        print("\nA cell failed (the lab went on with the next cells):")
         print("\n".join(errors))
     total = sum(counts.values())
     if wrong or errors:

@@ -1,0 +1,59 @@
+"""scripts/check.sh: the scoreboard a student runs from a terminal (labs run through a kernel)."""
+
+import subprocess
+
+import pytest
+from kernel import LABS, REPO, with_answers
+
+# An answer that passes its check and then fails in the lab's own cell: it counts its calls and
+# fails on the first call after the checker's (the lab's he_std(D)).
+HE_STD_PASSES_THEN_CRASHES = """\
+from dllab.exercises.engine import TRIALS
+
+calls = []
+
+
+def he_std(fan_in):
+    calls.append(fan_in)
+    if len(calls) > TRIALS:
+        raise RuntimeError("my he_std breaks later")
+    return (2 / fan_in) ** 0.5"""
+
+
+def check_sh(*labs):
+    return subprocess.run(
+        [REPO / "scripts/check.sh", *map(str, labs)], capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.script
+def test_broken_answer_does_not_hide_the_others_and_a_later_crash_names_the_answer(tmp_path):
+    source = (LABS / "05_weight_initialization.py").read_text()
+    answers = {
+        "he_std": HE_STD_PASSES_THEN_CRASHES,
+        "xavier_std": "def xavier_std(fan_in, fan_out)\n    return (2 / (fan_in + fan_out)) ** 0.5",
+        # a usual mistake: the variance, not its square root
+        "leaky_relu_gain": "def leaky_relu_gain(alpha):\n    return 2 / (1 + alpha**2)",
+    }
+    lab = tmp_path / "05_weight_initialization.py"
+    lab.write_text(with_answers(source, answers))
+    done = check_sh(lab)
+    assert done.returncode == 1, done.stdout + done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("05_"))
+    assert row.split()[1:4] == ["1", "2", "0"]  # passed, wrong, not attempted
+    assert "xavier_std: the cell with your answer (line" in done.stdout
+    assert "SyntaxError: expected ':' (line 1 of the cell)" in done.stdout
+    assert "Hint: a gain multiplies the standard deviation: take the square root" in done.stdout
+    assert "RuntimeError: my he_std breaks later" in done.stdout
+    assert "inside your he_std (it passed its check)" in done.stdout
+    assert "(`he = he_std(D)" in done.stdout  # the cell that failed, by its first line
+
+
+@pytest.mark.script
+def test_nothing_attempted_says_so_and_unknown_lab_is_rejected():
+    done = check_sh(2)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[1].split()[1:] == ["0", "0", "3"]
+    assert "nothing attempted yet" in done.stdout and "pass" not in done.stdout.split("\n\n")[-1]
+    bad = subprocess.run([REPO / "scripts/check.sh", "9"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "no lab '9'" in bad.stderr
