@@ -86,7 +86,7 @@ gradients = check("gradients", gradients)
 # ### Your turn 2: the update step
 # One step of gradient descent for all four parameters at once: `params` and `grads` are
 # arrays $[a, b, c, d]$ and $[\partial L/\partial a, \dots]$. Return the new parameters as a
-# new array and leave `params` unchanged.
+# new array (a list of four numbers works too) and leave `params` unchanged.
 
 
 # %%

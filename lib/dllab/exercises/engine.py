@@ -101,24 +101,57 @@ def kind(value) -> str:
         return f"a torch tensor of shape {tuple(value.shape)}, {str(value.dtype)[6:]}{where}"
     if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape}, {value.dtype}"
-    if isinstance(value, bool | int | float | np.number):
-        return f"the number {value!r}" if isinstance(value, int | float) else f"{value!r}"
+    if isinstance(value, bool | np.bool_):
+        return f"the truth value {value}"
+    if isinstance(value, int | float | np.number):
+        return f"the number {float(value):.6g}"
     if isinstance(value, list | tuple):
-        return f"a {type(value).__name__} of {len(value)} values"
+        return f"a {type(value).__name__} of {len(value)} value{'' if len(value) == 1 else 's'}"
     return f"a {type(value).__name__}"
 
 
 def describe_inputs(args: dict) -> str:
     """The input in one line: numbers by value, arrays by shape ('fan_in=1234, x (5, 2))'."""
-    parts = []
+    parts, shaped = [], []  # shaped: arrays in a row with the same shape, named together
+
+    def flush():
+        if shaped:
+            parts.append(f"{', '.join(shaped)} of shape {shape}")
+            shaped.clear()
+
+    shape = None
     for name, value in args.items():
+        if isinstance(value, np.ndarray | torch.Tensor):
+            if tuple(value.shape) != shape:
+                flush()
+            shape = tuple(value.shape)
+            shaped.append(name)
+            continue
+        flush()
         if isinstance(value, bool | int | float | np.number):
             parts.append(f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}")
-        elif isinstance(value, np.ndarray | torch.Tensor):
-            parts.append(f"{name} of shape {tuple(value.shape)}")
         elif isinstance(value, nn.Module):
-            parts.append(f"{name}={value!r}".replace("\n", " ").replace("  ", ""))
+            params = [
+                n + ("" if p.grad is not None else " (grad None)")
+                for n, p in value.named_parameters()
+            ]
+            parts.append(f"{name} whose parameters are {', '.join(params)}")
+        elif isinstance(value, list) and value and all(isinstance(m, nn.Module) for m in value):
+            parts.append(f"{name}=[{', '.join(_short(m) for m in value)}]")
+        elif dataclasses.is_dataclass(value):
+            parts += [
+                f"len({name}.{f.name})={len(getattr(value, f.name))}"
+                for f in dataclasses.fields(value)
+                if isinstance(getattr(value, f.name), list)
+            ]
+    flush()
     return ", ".join(parts)
+
+
+def _short(module: nn.Module) -> str:
+    if isinstance(module, nn.Linear):
+        return f"Linear({module.in_features}→{module.out_features})"
+    return type(module).__name__
 
 
 def is_number(value) -> bool:
@@ -245,9 +278,8 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
     draws = [*exercise.cases, *(functools.partial(_draw, exercise, s) for s in seeds)]
     for fresh in draws:  # fresh(): the same inputs again, for each function that may change them
         reference_args = fresh()
-        expected = _normalize(
-            exercise, reference_args, exercise.reference(*reference_args.values())
-        )
+        reference_returned = exercise.reference(*reference_args.values())
+        expected = _normalize(exercise, reference_args, reference_returned)
         args = fresh()
         shown = fresh()  # the inputs as they were, for the message
         before = {arg: _snapshot(value) for arg, value in args.items()}
@@ -272,19 +304,49 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
                     shown,
                     f"it changes its argument `{arg}` in place. Hint: {exercise.in_place}",
                 )
-        if returned is None and exercise.result is None:
-            return _wrong(name, shown, f"{_label(exercise)}: got None — is a `return` missing?")
+        if returned is None and reference_returned is not None:
+            label = "" if len(exercise.outputs) > 1 else f"{exercise.outputs[0]}: "
+            return _wrong(name, shown, f"{label}got None — is a `return` missing?")
         problem = exercise.contract(args, returned) if exercise.contract else None
+        try:
+            got = _normalize(exercise, args, returned)
+            difference = _difference(expected, got, _label(exercise), exercise.rtol)
+        except Exception:  # a result of a kind the comparison cannot read: the contract says why
+            got, difference = None, problem
+        if difference is not None:
+            # a usual mistake's hint says most; else what the lab needs, else the difference
+            hint = _hint(exercise, fresh, expected, got, shown) if got is not None else ""
+            hint = hint or _constant_hint(exercise, student, shown, got, seeds[0])
+            return _wrong(name, shown, problem if problem and not hint else difference + hint)
         if problem:
             return _wrong(name, shown, problem)
-        got = _normalize(exercise, args, returned)
-        difference = _difference(expected, got, _label(exercise), exercise.rtol)
-        if difference is not None:
-            return _wrong(name, shown, difference + _hint(exercise, fresh, expected, got, shown))
-    tried = f"{len(exercise.cases)} edge cases and " if exercise.cases else ""
+    n = len(exercise.cases)
+    tried = f"{n} edge case{'s' if n > 1 else ''} and " if n else ""
     return Verdict(
         name, PASSED, f"{exercise.checked} ({tried}{TRIALS} sets of fresh random inputs)"
     )
+
+
+def _constant_hint(exercise: Exercise, student, args: dict, got, seed: int) -> str:
+    """A hint when a function of numbers gives the same result for other numbers (a constant
+    written in, e.g. the lab's width D), while the reference's result changes."""
+    if not args or not all(isinstance(v, int | float) for v in args.values()):
+        return ""
+    other = _draw(exercise, seed + 1)
+    if other == args:
+        return ""
+    try:
+        again = _normalize(exercise, other, student(*other.values()))
+        reference = _normalize(exercise, other, exercise.reference(*other.values()))
+    except Exception:
+        return ""
+    if _difference(got, again, "", 1e-12) is None and _difference(got, reference, "", 1e-6):
+        shown = describe_inputs(other)
+        return (
+            f". Hint: it gives the same result with {shown}: compute it from the arguments, "
+            "not from a fixed number written into the function"
+        )
+    return ""
 
 
 def _draw(exercise: Exercise, seed: int) -> dict:

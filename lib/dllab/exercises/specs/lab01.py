@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from dllab.exercises.engine import Exercise, is_number, kind, numpy_result
+from dllab.exercises.engine import Exercise, is_number, kind
 
 # ---------------------------------------------------------------- references
 
@@ -32,24 +32,28 @@ def _linear_inputs(rng):
     return {"x1": x1, "x2": x2, "x3": x3, "y": y, "a": a, "b": b, "c": c, "d": d}
 
 
-def _four_numbers(args, returned):
-    """The lab takes np.array(gradients(...)) as a vector of 4: four numbers, in any container."""
-    advice = "return the four gradients, e.g. `return da, db, dc, dd` or an array of shape (4,)"
+def _four_numbers(what, advice, names):
+    """A contract: four numbers, in a tuple, a list or an array of shape (4,) (the lab turns
+    them into np.array(...) of shape (4,) or unpacks them)."""
+    return lambda args, returned: _check_four(returned, what, advice, names)
+
+
+def _check_four(returned, what, advice, names):
     if isinstance(returned, np.ndarray):
-        return None if returned.shape == (4,) else f"got {kind(returned)}; {advice}"
+        if returned.shape == (4,) and returned.dtype.kind == "f":
+            return None
+        return f"got {kind(returned)}; {advice}"
     if isinstance(returned, torch.Tensor):
-        return f"got {kind(returned)}; this lab's rung 1 works in numpy: {advice}"
+        return f"got {kind(returned)}; this lab works in numpy here: {advice}"
     if is_number(returned):
         return f"got one number; {advice}"
     if not isinstance(returned, tuple | list) or len(returned) != 4:
         return f"got {kind(returned)}; {advice}"
-    for name, value in zip(("da", "db", "dc", "dd"), returned, strict=True):
+    for name, value in zip(names, returned, strict=True):
         if value is None:
-            return f"{name} is None: compute all four gradients"
+            return f"{name} is None: {advice}"
         if not is_number(value) or isinstance(value, torch.Tensor):
-            return (
-                f"{name} is {kind(value)}; each gradient is one number (a mean over the N points)"
-            )
+            return f"{name} is {kind(value)}; each of the four is one {what}"
     return None
 
 
@@ -95,7 +99,11 @@ EXERCISES = {
         _linear_inputs,
         "all four gradients equal the reference",
         outputs=("da", "db", "dc", "dd"),
-        contract=_four_numbers,
+        contract=_four_numbers(
+            "number (a mean over the N points)",
+            "return the four gradients, e.g. `return da, db, dc, dd` or an array of shape (4,)",
+            ("da", "db", "dc", "dd"),
+        ),
         result=_as_four,
         in_place="compute r = ŷ − y as a new array; the caller still needs x1, x2, x3 and y",
         mistakes={
@@ -111,11 +119,14 @@ EXERCISES = {
     "sgd_step": Exercise(
         sgd_step,
         _sgd_step_inputs,
-        "params − lr·grads, a new array",
+        "params − lr·grads, leaving params unchanged",
         outputs=("new params",),
-        contract=lambda args, new: numpy_result(
-            "new params", new, args["params"], "the lab's gradient descent works in numpy"
+        contract=_four_numbers(
+            "number",
+            "return the four new parameters as an array of shape (4,), e.g. `params - lr * grads`",
+            ("a", "b", "c", "d"),
         ),
+        result=_as_four,
         in_place="`params -= lr * grads` changes the caller's array; "
         "return a new one: `return params - lr * grads`",
         mistakes={

@@ -96,6 +96,10 @@ EXERCISES = {
             "the features are in the order (cos θ, sin θ, cos r, sin r)": lambda x: _polar(
                 x.norm(dim=1), torch.atan2(x[:, 1], x[:, 0])
             ),
+            "put the four features side by side, as columns: torch.stack([...], dim=1) is "
+            "(N, 4)": lambda x: torch.cat(
+                [f.unsqueeze(0) for f in _polar(torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)).T]
+            ).ravel(),
             "return the four periodic features, not θ and r themselves": lambda x: torch.stack(
                 [torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)], dim=1
             ),
