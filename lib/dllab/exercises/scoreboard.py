@@ -54,7 +54,7 @@ def run_lab(path: Path) -> LabResult:
     # a "Your turn" cell is the code cell before `name = check("name", name)`
     exercise_of = {
         i: match.group(2)
-        for (i, _), (_, after) in zip(cells, cells[1:])
+        for (i, _), (_, after) in zip(cells, cells[1:], strict=False)
         if (match := CHECK.search(after.source))
     }
     with tempfile.TemporaryDirectory() as tmp:
