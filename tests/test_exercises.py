@@ -361,3 +361,11 @@ def test_gradients_changed_in_place_are_wrong():
     verdict = judge("log_gradients", zeroes)
     assert "changes its argument `model` in place" in verdict.message
     assert "the optimizer's step still needs param.grad" in verdict.message
+
+
+def test_polar_features_through_numpy_is_wrong_even_when_it_returns_float32():
+    def through_numpy(x):
+        return torch.from_numpy(_polar_in_numpy(x))  # float32 on the CPU, but not on a GPU
+
+    verdict = judge("polar_features", through_numpy)
+    assert verdict.status == WRONG and "which may be a GPU" in verdict.message

@@ -39,6 +39,8 @@ class Exercise:
     cases: fixed inputs checked before the random ones, each a function () → arguments
     (the edge cases the lab meets: α = 0, one sample, parameters without gradients).
     in_place: the hint when the function changes one of its arguments.
+    probe(student) → None, or what fails where the lab may call the function but the random
+    inputs cannot show it (e.g. a tensor on another device); run after all inputs passed.
     """
 
     reference: Callable
@@ -52,6 +54,7 @@ class Exercise:
     contract: Callable | None = None
     cases: tuple = ()
     in_place: str = "compute a new value instead; the caller still needs the original"
+    probe: Callable | None = None
 
 
 @dataclass
@@ -320,6 +323,8 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
             return _wrong(name, shown, problem if problem and not hint else difference + hint)
         if problem:
             return _wrong(name, shown, problem)
+    if exercise.probe and (problem := exercise.probe(student)):
+        return Verdict(name, WRONG, problem)
     n = len(exercise.cases)
     tried = f"{n} edge case{'s' if n > 1 else ''} and " if n else ""
     return Verdict(

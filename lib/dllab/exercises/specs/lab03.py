@@ -47,6 +47,23 @@ def _axis_points():
     return {"x": torch.tensor([[3.0, 0.0], [0.0, 2.0], [-4.0, 0.0], [0.0, -1.5], [-1.0, -1.0]])}
 
 
+def _on_any_device(student):
+    """The lab calls polar_features on dllab.get_device(), maybe a GPU: try a tensor that lives
+    on no CPU (torch's "meta" device, shapes without data) to see that the answer stays in torch."""
+    x = torch.zeros(5, 2, device="meta")
+    try:
+        out = student(x)
+    except Exception:
+        out = None
+    if isinstance(out, torch.Tensor) and out.device == x.device and tuple(out.shape) == (5, 4):
+        return None
+    return (
+        "it works only on tensors in the CPU's memory (it goes through numpy or Python numbers), "
+        "but the lab runs the network on dllab.get_device(), which may be a GPU: compute with "
+        "torch functions on x (torch.atan2, torch.cos, …) and return their result"
+    )
+
+
 def _polar(theta, r):
     return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
 
@@ -82,6 +99,7 @@ EXERCISES = {
             "features", out, args["x"], "the network's next layer needs a tensor"
         ),
         cases=(_axis_points,),
+        probe=_on_any_device,
         in_place="compute new tensors (x[:, 0], torch.atan2(...)); the network still needs x",
         mistakes={
             "θ needs atan2(y, x): atan(y / x) loses the quadrant": lambda x: _polar(
