@@ -369,3 +369,14 @@ def test_polar_features_through_numpy_is_wrong_even_when_it_returns_float32():
 
     verdict = judge("polar_features", through_numpy)
     assert verdict.status == WRONG and "which may be a GPU" in verdict.message
+
+
+def test_logging_the_whole_loss_list_gets_its_hint():
+    def whole_list(writer, history, epoch):
+        writer.add_scalar("loss/train", history.train_loss, epoch)
+
+    verdict = judge("log_losses", whole_list)
+    assert "value must be one number, got a list" in verdict.message
+    assert verdict.message.endswith(
+        "Hint: log one number per tag, this epoch's loss: history.train_loss[-1]"
+    )

@@ -315,7 +315,7 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
             got = _normalize(exercise, args, returned)
             difference = _difference(expected, got, _label(exercise), exercise.rtol)
         except Exception:  # a result of a kind the comparison cannot read: the contract says why
-            got, difference = None, problem
+            got, difference = None, problem or f"expected numbers, got {kind(returned)}"
         if difference is not None:
             # a usual mistake's hint says most; else what the lab needs, else the difference
             hint = _hint(exercise, fresh, expected, got, shown) if got is not None else ""

@@ -164,6 +164,10 @@ EXERCISES = {
             "add_scalar", 'writer.add_scalar("loss/train", history.train_loss[-1], epoch)'
         ),
         cases=(_first_epoch,),
+        raised={
+            "value must be one number": "log one number per tag, this epoch's loss: "
+            "history.train_loss[-1]"
+        },
         in_place="read the history without changing it (history.train_loss[-1], not .pop()): "
         "the training loop keeps appending to it",
         mistakes={
