@@ -4,8 +4,8 @@ After a student's cell a lab calls `fn = check("relu_backward", relu_backward)`.
 runs the function on a few inputs (the spec's fixed cases, then fresh random ones) against the
 reference and prints one verdict: passed, wrong (the input it failed on, the first concrete
 difference, and a hint when the mistake is a usual one) or not attempted (the body still raises
-NotImplementedError). Before comparing numbers it checks what the lab needs of the result
-(numpy or torch, dtype, shape) and that the arguments were left unchanged.
+NotImplementedError). It also checks that the arguments were left unchanged and what the lab
+needs of the result (numpy or torch, dtype, device), so a passing answer works in later cells.
 
 It returns the function the rest of the lab uses: the student's when it passed, otherwise the
 reference wrapped in a `ReferenceAnswer`, so every lab runs to the end and a second check of
@@ -35,7 +35,8 @@ class Exercise:
     """What to check: the reference, how to draw inputs, what the lab needs, the usual mistakes.
 
     contract(arguments, returned) → None, or a sentence saying what the lab needs of the
-    result that `returned` lacks (numpy vs torch, dtype, shape); checked before the numbers.
+    result that `returned` lacks (numpy vs torch, dtype, device). When the numbers differ too,
+    a usual mistake's hint is shown instead, as it says more.
     cases: fixed inputs checked before the random ones, each a function () → arguments
     (the edge cases the lab meets: α = 0, one sample, parameters without gradients).
     in_place: the hint when the function changes one of its arguments.
