@@ -57,3 +57,36 @@ def test_nothing_attempted_says_so_and_unknown_lab_is_rejected():
     assert "nothing attempted yet" in done.stdout and "pass" not in done.stdout.split("\n\n")[-1]
     bad = subprocess.run([REPO / "scripts/check.sh", "9"], capture_output=True, text=True)
     assert bad.returncode == 2 and "no lab '9'" in bad.stderr
+
+
+# The summary and the bookkeeping of the scoreboard, without a kernel: run_lab stubbed.
+
+
+def _scoreboard(monkeypatch, capsys, statuses: dict):
+    from dllab.exercises import scoreboard
+
+    verdicts = [{"exercise": n, "status": s, "message": "…"} for n, s in statuses.items()]
+    monkeypatch.setattr(scoreboard, "run_lab", lambda path: scoreboard.LabResult(verdicts, []))
+    code = scoreboard.main(["5"])
+    return code, capsys.readouterr().out
+
+
+def test_summary_when_all_pass(monkeypatch, capsys):
+    names = {"he_std": "passed", "xavier_std": "passed", "leaky_relu_gain": "passed"}
+    code, out = _scoreboard(monkeypatch, capsys, names)
+    assert code == 0 and out.rstrip().endswith("all 3 exercises pass")
+
+
+def test_summary_names_what_is_not_attempted(monkeypatch, capsys):
+    names = {"he_std": "passed", "xavier_std": "not attempted", "leaky_relu_gain": "passed"}
+    code, out = _scoreboard(monkeypatch, capsys, names)
+    assert code == 0
+    assert out.rstrip().endswith("2 of 3 exercises pass; not attempted yet: xavier_std")
+
+
+def test_an_exercise_whose_check_did_not_run_is_listed(monkeypatch, capsys):
+    code, out = _scoreboard(monkeypatch, capsys, {"he_std": "passed", "leaky_relu_gain": "passed"})
+    assert code == 1
+    assert (
+        'xavier_std: not checked: no cell `xavier_std = check("xavier_std", xavier_std)` ran' in out
+    )

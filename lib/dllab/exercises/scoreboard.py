@@ -8,6 +8,7 @@ fails is listed with its line and the answers it ran. Exit 0 when nothing is wro
 lab ran (also when nothing was attempted yet, which the summary says).
 """
 
+import importlib
 import json
 import re
 import sys
@@ -126,6 +127,14 @@ def _describe(error, cell, line, answers: dict, report: Path) -> str:
     return text
 
 
+def _exercises_of(lab) -> list[str]:
+    """The names in the lab's exercise spec (none when the lab has no spec)."""
+    try:
+        return list(importlib.import_module(lab.spec).EXERCISES)
+    except ModuleNotFoundError:
+        return []
+
+
 def main(argv: list[str]) -> int:
     try:
         labs = find(argv or ["all"])
@@ -137,6 +146,11 @@ def main(argv: list[str]) -> int:
     wrong, errors, todo = [], [], []
     for lab in labs:
         result = run_lab(lab.path)
+        checked = {v["exercise"] for v in result.verdicts}
+        for name in _exercises_of(lab):
+            if name not in checked:  # its check cell was deleted or renamed
+                message = f'not checked: no cell `{name} = check("{name}", {name})` ran'
+                result.verdicts.append({"exercise": name, "status": WRONG, "message": message})
         count = {s: sum(v["status"] == s for v in result.verdicts) for s in counts}
         for status in counts:
             counts[status] += count[status]
