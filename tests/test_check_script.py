@@ -90,3 +90,33 @@ def test_an_exercise_whose_check_did_not_run_is_listed(monkeypatch, capsys):
     assert (
         'xavier_std: not checked: no cell `xavier_std = check("xavier_std", xavier_std)` ran' in out
     )
+
+
+RENAMED = """\
+# %%
+from dllab.exercises import check
+
+
+# %%
+def he_sdt(fan_in):
+    return (2 / fan_in) ** 0.5
+
+
+# %%
+he_std = check("he_std", he_std)
+
+# %%
+print(he_std(200))
+"""
+
+
+@pytest.mark.script
+def test_a_check_cell_that_fails_counts_as_wrong_and_the_lab_goes_on(tmp_path):
+    from dllab.exercises.scoreboard import run_lab
+
+    lab = tmp_path / "05_renamed.py"
+    lab.write_text(RENAMED)
+    result = run_lab(lab)
+    message = "its check did not finish: NameError: name 'he_std' is not defined"
+    assert result.verdicts == [{"exercise": "he_std", "status": "wrong", "message": message}]
+    assert result.errors == []  # the last cell ran, with the reference

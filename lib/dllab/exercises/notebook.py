@@ -5,6 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import jupytext
+import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -42,25 +43,37 @@ def run_percent_file(path, *, env: dict | None = None, timeout: int = 600):
 def run_cell_by_cell(path, on_cell: Callable, *, env: dict | None = None, timeout: int = 600):
     """Execute the code cells of `path` one by one in one kernel, going on after a failing cell.
 
-    on_cell(index, cell, error) is called after each code cell (index: its place in the notebook's
-    cells; error: its CellExecutionError, or None)
-    and returns None, or source code to run instead of the next code cell (a stand-in for a
-    cell that cannot run). Returns the executed notebook.
+    on_cell(index, cell, error) is called after each code cell (index: its place in the
+    notebook's cells; error: its CellExecutionError, or None; a cell that runs past `timeout`
+    seconds is interrupted and counts as a TimeoutError). It returns None, or (code, skip):
+    code to run in the kernel right away (e.g. a stand-in for what the cell should have
+    defined), and whether to skip the next code cell. Returns the executed notebook.
     """
     path = Path(path)
     nb = jupytext.read(path, fmt="py:percent")
     client = _client(nb, path, timeout)
-    instead = None
+    client.interrupt_on_timeout = True  # an endless loop in one cell must not stop the rest
+    skip = False
     with client.setup_kernel(env=_kernel_env(env)):
         for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
+            if cell.cell_type != "code" or skip:
+                skip = skip and cell.cell_type != "code"
                 continue
-            if instead is not None:
-                cell.source, instead = instead, None
             error = None
             try:
                 client.execute_cell(cell, index)
             except CellExecutionError as err:
                 error = err
-            instead = on_cell(index, cell, error)
+            if error is not None and error.ename == "KeyboardInterrupt":  # stopped at `timeout`
+                error = CellExecutionError("", "TimeoutError", f"stopped after {timeout} s")
+            then = on_cell(index, cell, error)
+            if then:
+                code, skip = then
+                if code:
+                    for _ in range(2):  # a second time if an interrupt's echo stopped the first
+                        try:
+                            client.execute_cell(nbformat.v4.new_code_cell(code), index)
+                            break
+                        except CellExecutionError:
+                            continue
     return nb

@@ -41,8 +41,10 @@ def _first_line(source: str) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def run_lab(path: Path) -> LabResult:
-    """Run one lab in quick mode, cell by cell; its verdicts and the cells that failed."""
+def run_lab(path: Path, timeout: int = 600) -> LabResult:
+    """Run one lab in quick mode, cell by cell; its verdicts and the cells that failed.
+
+    timeout: seconds a cell may run before it is stopped (and counts as failed)."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     result = LabResult()
@@ -70,28 +72,35 @@ def run_lab(path: Path) -> LabResult:
             found = text.find(source)
             return text[:found].count("\n") + 1 if found >= 0 else None
 
+        def wrong(name, message):
+            with report.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"exercise": name, "status": WRONG, "message": message}) + "\n")
+
+        def use_reference(name):
+            return f"from dllab.exercises import reference as _r\n{name} = _r({name!r})"
+
         def on_cell(index, cell, error):
             name = exercise_of.get(index)
             if name and cell.get("execution_count"):
                 answers[cell.execution_count] = name
             if error is None:
                 return None
+            evalue = KERNEL_FILE.sub(IN_CELL, error.evalue)
             if name:  # the student's own cell: wrong, and the lab goes on with the reference
-                with report.open("a", encoding="utf-8") as f:
-                    message = (
-                        f"the cell with your answer (line {line_of(cell.source)}) failed: "
-                        f"{error.ename}: {KERNEL_FILE.sub(IN_CELL, error.evalue)}"
-                    )
-                    f.write(json.dumps({"exercise": name, "status": WRONG, "message": message}))
-                    f.write("\n")
-                return (
-                    "from dllab.exercises import reference as _reference\n"
-                    f"{name} = _reference({name!r})"
+                line = line_of(cell.source)
+                wrong(
+                    name, f"the cell with your answer (line {line}) failed: {error.ename}: {evalue}"
                 )
+                return use_reference(name), True  # instead of the check cell
+            checked = CHECK.search(cell.source)
+            if checked:  # the check itself did not finish (an endless loop, a KeyboardInterrupt)
+                name = checked.group(2)
+                wrong(name, f"its check did not finish: {error.ename}: {evalue}")
+                return use_reference(name), False
             result.errors.append(_describe(error, cell, line_of(cell.source), answers, report))
             return None
 
-        run_cell_by_cell(path, on_cell, env=env)
+        run_cell_by_cell(path, on_cell, env=env, timeout=timeout)
         lines = report.read_text(encoding="utf-8").splitlines() if report.exists() else []
     result.verdicts = _last_per_exercise([json.loads(line) for line in lines])
     return result

@@ -55,6 +55,9 @@ EXERCISES = {
             "the square root covers the whole fraction: √(2 / fan_in), not √2 / fan_in": lambda fan_in: (
                 2**0.5 / fan_in
             ),
+            "2 // fan_in is integer division (0 for fan_in > 2): use 2 / fan_in": lambda fan_in: (
+                (2 // fan_in) ** 0.5
+            ),
             "compute it from the argument fan_in, not from a fixed width such as D": lambda fan_in: (
                 (2 / 1000) ** 0.5
             ),
