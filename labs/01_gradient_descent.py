@@ -64,8 +64,8 @@ print(format_table({"truth": TRUE_COEF, "least squares": reference}, COLUMNS))
 #
 # ### Your turn 1: the gradients
 # Write them in numpy: replace the `raise` line. The cell after it checks your function on
-# fresh random data against the reference and says what, if anything, is off. Until your
-# function passes, the lab uses the reference, so every later cell still runs.
+# fresh random data against the reference and says what, if anything, is off. Until you have
+# written it, the lab uses the reference, so every later cell still runs.
 
 
 # %%
