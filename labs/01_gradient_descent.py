@@ -76,7 +76,8 @@ print(format_table({"truth": TRUE_COEF, "least squares": reference}, COLUMNS))
 def gradients(x1, x2, x3, y, a, b, c, d):
     """∂L/∂a, ∂L/∂b, ∂L/∂c, ∂L/∂d of L = ½·mean((a + b·x1 + c·x2 + d·x3 − y)²).
 
-    x1, x2, x3, y: arrays of shape (N,); a, b, c, d: floats → four floats (da, db, dc, dd).
+    x1, x2, x3, y: arrays of shape (N,); a, b, c, d: floats → four numbers (da, db, dc, dd),
+    as a tuple, a list or an array of shape (4,).
     """
     raise NotImplementedError  # your code here
 
@@ -88,7 +89,7 @@ gradients = check("gradients", gradients)
 # ### Your turn 2: the update step
 # One step of gradient descent for all four parameters at once: `params` and `grads` are
 # arrays $[a, b, c, d]$ and $[\partial L/\partial a, \dots]$. Return the new parameters as a
-# new array and leave `params` unchanged.
+# new array (a list of four numbers works too) and leave `params` unchanged.
 
 
 # %%

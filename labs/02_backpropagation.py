@@ -148,7 +148,8 @@ dllab.show(fig, "saturation", run)
 #
 # ### Your turn 1: ReLU's backward
 # $\mathrm{relu}(x) = \max(0, x)$ has the local gradient 1 where $x > 0$ and 0 elsewhere
-# (at exactly 0 we take 0, as PyTorch does). Return a new array; do not change `dout`.
+# (at exactly 0 we take 0, as PyTorch does). Return a new numpy array (the scratch network
+# works in numpy); do not change `dout`.
 
 
 # %%

@@ -84,7 +84,12 @@ def test_lab_with_reference_answers_runs_as_script(stem, tmp_path):
     every check passes, figures are saved as PNGs and lab.sh says where."""
     source = (LABS / f"{stem}.py").read_text()
     names = exercise_names(source)
-    answers = {n: f"from dllab.exercises import reference as ref\n{n} = ref({n!r})" for n in names}
+    # the reference's own function, as if the student had written it (reference(n) itself is
+    # marked and would be reported as the reference, not as an answer)
+    answers = {
+        n: f"from dllab.exercises import reference as ref\n{n} = ref({n!r}).__wrapped__"
+        for n in names
+    }
     solved = tmp_path / "labs" / f"{stem}.py"
     solved.parent.mkdir()
     solved.write_text(with_answers(source, answers))
@@ -128,37 +133,6 @@ def test_shipped_lab_reports_every_exercise_not_attempted(stem):
     for name in exercise_names((LABS / f"{stem}.py").read_text()):
         assert f"… {name}: not attempted" in out
     assert "✘" not in out and "✔" not in out
-
-
-@pytest.mark.script
-def test_check_script_scoreboard(tmp_path):
-    source = (LABS / "05_weight_initialization.py").read_text()
-    answers = {
-        "he_std": "def he_std(fan_in):\n    return (2 / fan_in) ** 0.5",
-        # the usual mistake: 1 / (fan_in + fan_out) instead of 2 / (…)
-        "xavier_std": "def xavier_std(fan_in, fan_out):\n    return (fan_in + fan_out) ** -0.5",
-    }
-    lab = tmp_path / "05_weight_initialization.py"
-    lab.write_text(with_answers(source, answers))
-    done = subprocess.run(
-        [REPO / "scripts/check.sh", lab], capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 1, done.stdout + done.stderr
-    row = next(line for line in done.stdout.splitlines() if line.startswith("05_"))
-    assert row.split()[1:] == ["1", "1", "1"]  # passed, wrong, not attempted
-    assert "xavier_std: std: expected" in done.stdout
-    assert "Hint: Xavier averages fan_in and fan_out" in done.stdout
-
-
-@pytest.mark.script
-def test_check_script_passes_when_nothing_is_wrong_and_rejects_unknown_lab():
-    done = subprocess.run(
-        [REPO / "scripts/check.sh", "2"], capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.splitlines()[1].split()[1:] == ["0", "0", "3"]
-    bad = subprocess.run([REPO / "scripts/check.sh", "9"], capture_output=True, text=True)
-    assert bad.returncode == 2 and "no lab '9'" in bad.stderr
 
 
 def table_after(text: str, label: str) -> dict:
