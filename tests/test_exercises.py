@@ -26,6 +26,7 @@ def test_every_lab_exercise_has_a_checker_and_a_solution():
         "bce_grad",
         "mlp_forward",
         "polar_features",
+        "train_epoch",
         "log_losses",
         "log_gradients",
         "he_std",
