@@ -100,6 +100,8 @@ def test_mlp_layers_have_names_and_compute_what_a_plain_stack_computes():
     assert list(dict(MLP(2, []).layers.named_children())) == ["output"]
     # the same seed draws the same weights as an unnamed Sequential of the same layers
     torch.manual_seed(0)
-    plain = nn.Sequential(nn.Linear(2, 20), nn.ReLU(), nn.Linear(20, 15), nn.ReLU(), nn.Linear(15, 1))
+    plain = nn.Sequential(
+        nn.Linear(2, 20), nn.ReLU(), nn.Linear(20, 15), nn.ReLU(), nn.Linear(15, 1)
+    )
     x = torch.randn(9, 2)
     torch.testing.assert_close(mlp(x), plain(x), rtol=0, atol=0)
