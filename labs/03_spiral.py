@@ -35,6 +35,7 @@ N_LOOPS, NOISE, LIM = 3.5, 0.6, 25  # spiral shape; plots span ±LIM
 N_TEST = N_VALID = dllab.pick(full=1024, quick=256)
 BATCH_SIZE = dllab.pick(full=512, quick=128)
 NUM_EPOCHS = dllab.pick(full=1000, quick=30)
+LINEAR_EPOCHS = dllab.pick(full=200, quick=30)  # our loop has no early stopping; a line is quick
 LR = 0.01
 PATIENCE, MIN_DELTA = dllab.pick(full=50, quick=10), 1e-3  # early stopping on validation loss
 CONFIG = [20, 15, 10, 5]  # hidden sizes of the general MLP
@@ -118,38 +119,35 @@ def train(model, data, *, num_epochs, lr=LR, seed=SEED):
     return train_losses, valid_losses
 
 
-results = {}  # test metrics of every model, by name
-
-
-def print_results(label):
-    """One row of test metrics per model trained so far."""
-    rows = {name: list(m.values()) for name, m in results.items()}
+def print_metrics(label, models):
+    """One row of metrics per model.  models: {name: (model, X, y)}, X: (N, 2), y: (N,)."""
+    rows = {name: list(evaluate(model, X, y).values()) for name, (model, X, y) in models.items()}
     print(format_table(rows, ["accuracy", "avg precision", "ROC AUC"], label=label))
 
 
 # %% [markdown]
 # ## Model 1 — one linear layer
 # A single `nn.Linear(2, 1)`: the logit is $w_1 x_1 + w_2 x_2 + b$, so the decision boundary
-# (logit 0, probability ½) is a straight line. Our loop trains it for all the epochs.
+# (logit 0, probability ½) is a straight line. Our loop trains it for a fixed number of epochs.
 
 # %%
 torch.manual_seed(SEED)
 linear = nn.Linear(2, 1)
 print(linear)
-train_losses, valid_losses = train(linear, splits, num_epochs=NUM_EPOCHS)
+train_losses, valid_losses = train(linear, splits, num_epochs=LINEAR_EPOCHS)
 best = int(np.argmin(valid_losses))
 print(
     f"validation loss: {valid_losses[0]:.4f} after epoch 1, lowest {valid_losses[best]:.4f} "
-    f"after epoch {best + 1}, {valid_losses[-1]:.4f} after epoch {NUM_EPOCHS}"
+    f"after epoch {best + 1}, {valid_losses[-1]:.4f} after epoch {LINEAR_EPOCHS}"
 )
-results["linear"] = evaluate(linear, X_test, y_test)
-print_results("test set")
+print_metrics("test set", {"linear": (linear, X_test, y_test)})
 n_train, n_valid = len(splits["train"][0]), len(splits["valid"][0])
 fig = plot_loss_curves(
     {f"training (n = {n_train:,})": train_losses, f"validation (n = {n_valid:,})": valid_losses},
     title="One linear layer, trained by our loop",
     ylabel="mean BCE loss",
     logx=True,
+    logy=False,
 )
 ax = fig.axes[0]
 ax.lines[1].set_linestyle("--")  # the two curves lie on top of each other
@@ -192,8 +190,8 @@ print(f"after 5 epochs, largest difference between our loop's weights and fit's:
 
 
 # %%
-def train_and_evaluate(name, model, data=splits, test=splits["test"], num_epochs=NUM_EPOCHS):
-    """Train `model` with fit on data["train"], then record and print its metrics on `test`."""
+def train_and_evaluate(name, model, data, test, *, num_epochs=NUM_EPOCHS, label="test set"):
+    """Train `model` with fit on data["train"], then print its metrics on test = (X, y)."""
     optimizer = torch.optim.Adam(model.parameters(), lr=LR, fused=True)
     history = fit(
         model,
@@ -206,11 +204,10 @@ def train_and_evaluate(name, model, data=splits, test=splits["test"], num_epochs
         seed=SEED,
         device=device,
     )
-    results[name] = evaluate(model, *test)
     stop = "stopped early" if history.stopped_early else "ran every epoch"
     best = history.best_epoch
     print(f"{name}: {history.epochs} epochs ({stop}), best validation loss at epoch {best}")
-    print(format_table({name: list(results[name].values())}, list(results[name])))
+    print_metrics(label, {name: (model, *test)})
 
 
 # %%
@@ -222,7 +219,7 @@ dllab.show(
         lim=LIM,
         title="one linear layer",
         points="test",
-        metrics=results["linear"],
+        metrics=evaluate(linear, X_test, y_test),
     ),
     "boundary_linear",
     run,
@@ -264,7 +261,7 @@ class TwoHidden(nn.Module):
 torch.manual_seed(SEED)
 deep_linear = TwoHidden()
 print(deep_linear)
-train_and_evaluate("deep linear", deep_linear)
+train_and_evaluate("deep linear", deep_linear, splits, (X_test, y_test))
 
 # %%
 dllab.show(
@@ -275,7 +272,7 @@ dllab.show(
         lim=LIM,
         title="three linear layers",
         points="test",
-        metrics=results["deep linear"],
+        metrics=evaluate(deep_linear, X_test, y_test),
     ),
     "boundary_deep_linear",
     run,
@@ -306,7 +303,7 @@ print(f"largest difference between the three layers and one collapsed layer: {ga
 torch.manual_seed(SEED)
 relu_net = TwoHidden(activation=nn.ReLU())
 print(relu_net)
-train_and_evaluate("ReLU 12-6", relu_net)
+train_and_evaluate("ReLU 12-6", relu_net, splits, (X_test, y_test))
 
 # %%
 predicted = predict_proba(relu_net, X_test) >= 0.5
@@ -330,7 +327,7 @@ dllab.show(
         lim=LIM,
         title="ReLU network 12-6",
         points="test",
-        metrics=results["ReLU 12-6"],
+        metrics=evaluate(relu_net, X_test, y_test),
     ),
     "boundary_relu",
     run,
@@ -368,7 +365,7 @@ mlp_forward = check("mlp_forward", mlp_forward)
 torch.manual_seed(SEED)
 mlp = MLP(2, CONFIG, activation="relu")
 print(mlp)
-train_and_evaluate("MLP 20-15-10-5", mlp)
+train_and_evaluate("MLP 20-15-10-5", mlp, splits, (X_test, y_test))
 
 # %%
 with torch.no_grad():
@@ -385,7 +382,7 @@ dllab.show(
         lim=LIM,
         title="MLP 20-15-10-5",
         points="test",
-        metrics=results["MLP 20-15-10-5"],
+        metrics=evaluate(mlp, X_test, y_test),
     ),
     "boundary_mlp",
     run,
@@ -396,7 +393,13 @@ dllab.show(
 # right (accuracy 1.00 in the title), as in the lecture.
 
 # %%
-print_results("test set")
+trained = {
+    "linear": linear,
+    "deep linear": deep_linear,
+    "ReLU 12-6": relu_net,
+    "MLP 20-15-10-5": mlp,
+}
+print_metrics("test set", {name: (model, X_test, y_test) for name, model in trained.items()})
 
 # %% [markdown]
 # ## Extrapolation
@@ -434,7 +437,12 @@ dllab.show(fig, "extrapolation_data", run)
 torch.manual_seed(SEED)
 mlp_inside = MLP(2, CONFIG, activation="relu")
 train_and_evaluate(
-    "MLP, outside r", mlp_inside, data=inside, test=parts["outside"], num_epochs=EXTRAP_EPOCHS
+    "MLP, outside r",
+    mlp_inside,
+    inside,
+    (X_out, y_out),
+    num_epochs=EXTRAP_EPOCHS,
+    label=f"outside r > {R_MAX}",
 )
 dllab.show(
     decision_boundary(
@@ -442,7 +450,7 @@ dllab.show(
         X_out,
         y_out,
         lim=LIM,
-        metrics=results["MLP, outside r"],
+        metrics=evaluate(mlp_inside, X_out, y_out),
         title=f"MLP trained on r ≤ {R_MAX}",
         points="outside test",
     ),
@@ -487,7 +495,12 @@ polar_features = check("polar_features", polar_features)
 torch.manual_seed(SEED)
 polar = nn.Sequential(Features(polar_features), MLP(4, CONFIG, activation="relu"))
 train_and_evaluate(
-    "polar MLP, outside r", polar, data=inside, test=parts["outside"], num_epochs=EXTRAP_EPOCHS
+    "polar MLP, outside r",
+    polar,
+    inside,
+    (X_out, y_out),
+    num_epochs=EXTRAP_EPOCHS,
+    label=f"outside r > {R_MAX}",
 )
 dllab.show(
     decision_boundary(
@@ -495,7 +508,7 @@ dllab.show(
         X_out,
         y_out,
         lim=LIM,
-        metrics=results["polar MLP, outside r"],
+        metrics=evaluate(polar, X_out, y_out),
         title=f"polar features, trained on r ≤ {R_MAX}",
         points="outside test",
     ),
@@ -512,7 +525,17 @@ dllab.show(
 # assumptions built into it.
 
 # %%
-print_results("all models")
+print_metrics(
+    "all models",
+    {
+        "linear": (linear, X_test, y_test),
+        "deep linear": (deep_linear, X_test, y_test),
+        "ReLU 12-6": (relu_net, X_test, y_test),
+        "MLP 20-15-10-5": (mlp, X_test, y_test),
+        "MLP, outside r": (mlp_inside, X_out, y_out),
+        "polar MLP, outside r": (polar, X_out, y_out),
+    },
+)
 
 # %% [markdown]
 # ## Exercises
