@@ -89,3 +89,51 @@ def test_failed_run_leaves_no_folder_and_says_so(tmp_path):
     assert f"removed the unfinished run {failed.run_dir}" in failure.value.__notes__[0]
     assert [d.name for d in (tmp_path / "runs" / "lab").iterdir()] == [done.run_dir.name]
     assert len(list(done.run_dir.glob("events.out.tfevents.*"))) == 1
+
+
+@pytest.mark.script
+def test_tensorboard_script_shows_every_logged_image(tmp_path):
+    """TensorBoard keeps 10 images per tag unless told; lab 4 logs 13 for one run."""
+    import json
+    import os
+    import subprocess
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    import numpy as np
+
+    with TensorBoardLogger("lab", "images", hparams={}) as logger:
+        for step in range(13):
+            logger.writer.add_image("decision_boundary", np.zeros((3, 4, 4)), step)
+    script = Path(__file__).resolve().parents[1] / "scripts" / "tensorboard.sh"
+    proc = subprocess.Popen(
+        [str(script), str(logger.run_dir.parent)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TB_PORT": "6300"},
+    )
+    try:
+        line = ""
+        while "http://127.0.0.1:" not in line:
+            line = proc.stdout.readline()
+            assert line, "tensorboard.sh ended early"
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        url = (
+            f"http://127.0.0.1:{port}/data/plugin/images/images"
+            f"?run={logger.run_dir.name}&tag=decision_boundary"
+        )
+        steps, deadline = [], time.monotonic() + 90
+        while len(steps) < 13 and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as answer:
+                    steps = [image["step"] for image in json.load(answer)]
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.5)
+        assert steps == list(range(13))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stdout.close()
