@@ -3,13 +3,13 @@
 #
 # **Goals**
 # - log a training run for TensorBoard: losses as scalars, weights and gradients as
-#   histograms, the decision boundary as images, the settings and results as hyperparameters,
-#   and the model's graph;
+#   histograms, the decision boundary as images, the settings as hyperparameters (with the
+#   final losses as their metrics), and the model's graph;
 # - compare three learning rates side by side;
 # - know which TensorBoard tab answers which question.
 #
 # The setup is lab 3's: two spirals (2,000 points per class), the MLP [20, 15, 10, 5] with
-# ReLU, Adam, 1,000 epochs. The logger is a callback of the same training loop (`fit`), so
+# ReLU, Adam, 1,000 epochs. The logger is a callback of lab 3's training loop, `fit`, so
 # nothing about training changes.
 
 # %%
@@ -237,4 +237,7 @@ dllab.show(fig, "valid_loss", dllab.new_run_dir("04_tensorboard", "comparison", 
 # - A logger is a callback of the training loop: training code stays the same, and every run
 #   writes into its own folder, so runs never mix.
 # - Scalars show *whether* training works, histograms show *how* the weights and gradients
-#   evolve, images show *what* the model has learned, HParams compare runs by their results.
+#   evolve, images show *what* the model has learned, HParams compare runs by their settings
+#   and final losses.
+# - A failed run leaves nothing behind for TensorBoard; a comparison of runs is saved beside
+#   them, not inside one of them.
