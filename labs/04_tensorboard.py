@@ -146,9 +146,9 @@ print(
 
 # %% [markdown]
 # The same validation curves as TensorBoard's Scalars tab will show, drawn here. A figure
-# that compares runs belongs to none of them: it goes into a folder of its own,
-# `runs/04_tensorboard/comparison-<timestamp>/`, which holds no TensorBoard events, so
-# TensorBoard does not list it as a run.
+# that compares runs belongs to none of them: run as a script, the lab saves it in a folder of
+# its own, `runs/04_tensorboard/comparison-<timestamp>/`, which holds no TensorBoard events,
+# so TensorBoard does not list it as a run.
 
 # %%
 for label, h in histories.items():
