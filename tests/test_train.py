@@ -176,9 +176,7 @@ def test_early_stopped_run_ends_its_progress_bar_as_finished(data, monkeypatch):
                 closed.append((self.n, self.total))
             super().close()
 
-    monkeypatch.setattr(
-        dllab.train, "tqdm", lambda *a, **k: Recording(*a, file=io.StringIO(), **k)
-    )
+    monkeypatch.setattr(dllab.train, "tqdm", lambda *a, **k: Recording(*a, file=io.StringIO(), **k))
     _, history = train(data, lr=0.05, num_epochs=500, patience=5, min_delta=0.05, progress=True)
     assert history.stopped_early
     assert closed == [(history.epochs, history.epochs)]
