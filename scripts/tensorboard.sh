@@ -43,4 +43,6 @@ PY
 [[ "$port" == "$first" ]] || echo "tensorboard.sh: port $first is taken; using port $port instead"
 echo "TensorBoard on $logdir: http://127.0.0.1:$port/ (Ctrl-C to stop)"
 # exec: the signal reaches TensorBoard itself; --load_fast=false keeps it one process, no helper left.
-exec "$VENV/bin/tensorboard" --logdir "$logdir" --host 127.0.0.1 --port "$port" --load_fast=false
+# --samples_per_plugin: TensorBoard keeps only 10 images per tag unless told; lab 4 logs 13.
+exec "$VENV/bin/tensorboard" --logdir "$logdir" --host 127.0.0.1 --port "$port" --load_fast=false \
+    --samples_per_plugin images=100

@@ -294,6 +294,8 @@ def test_lab3_quick_mode_trains_every_model():
     assert all(0 <= v <= 1 for values in rows.values() for v in values)
     gap = float(re.search(r"one collapsed layer: (\S+)", out).group(1))
     assert gap < 1e-4  # three linear layers are one linear layer
+    # "from here on this is dllab.train.fit": the lab's loop and fit take the same steps
+    assert float(re.search(r"our loop's weights and fit's: (\S+)", out).group(1)) == 0
     assert len(list(runs.rglob("*.png"))) == 0  # inside a kernel figures are shown, not saved
 
 
@@ -307,7 +309,16 @@ def test_lab3_full_mode_reproduces_the_lecture(tmp_path):
     assert 0.75 <= acc["ReLU 12-6"] < 0.99  # lecture: 0.81
     assert acc["MLP 20-15-10-5"] >= 0.99  # lecture: 1.00
     assert acc["MLP, outside r"] < 0.6  # lecture: 0.51, chance
-    assert acc["polar MLP, outside r"] >= 0.95
+    assert acc["polar MLP, outside r"] == 1.0  # "every point outside is classified right"
+    assert acc["MLP 20-15-10-5"] == 1.0  # "every test point is right"
+    # The ReLU 12-6 text: every error is a false negative inside one central class-0 region.
+    assert re.search(r"test points wrong: 0 false positives, [1-9]\d* false negatives", out)
+    assert re.search(r"in there 0% of the \d+ points are called class 1", out)
+    # The linear model's losses end just under log 2.
+    lowest, last = (
+        float(v) for v in re.search(r"lowest (\S+) after epoch \d+, (\S+) after", out).groups()
+    )
+    assert 0.6 < lowest <= last < 0.6931
 
 
 @pytest.mark.kernel
@@ -316,17 +327,77 @@ def test_lab4_logs_three_runs_with_every_dashboard():
 
     nb, runs = executed_lab("04_tensorboard")
     run_dirs = sorted((runs / "04_tensorboard").iterdir())
-    assert [d.name.split("-")[-1] for d in run_dirs] == ["lr0.001", "lr0.01", "lr0.1"]
+    # name first (what differs), then the timestamp; the session re-ran the training cell
+    first = {}
     for d in run_dirs:
+        first.setdefault(d.name.split("-")[0], d)
+    assert sorted(first) == ["lr0.001", "lr0.01", "lr0.1"]
+    assert all(re.fullmatch(r"lr[\d.]+-\d{8}-\d{6}(\.\d+)?", d.name) for d in run_dirs)
+    for d in first.values():
         events = EventAccumulator(str(d), size_guidance={"images": 0, "histograms": 0})
         events.Reload()
         tags = events.Tags()
-        assert {"loss/train", "loss/valid", "hparam/accuracy"} <= set(tags["scalars"])
-        assert any(t.startswith("grads/") for t in tags["histograms"])
+        assert set(tags["scalars"]) == {"loss/train", "loss/valid"}  # no hparams charts
+        assert "grads/layers.hidden1.weight" in tags["histograms"]
+        assert not any(re.search(r"layers\.\d", t) for t in tags["histograms"])
         assert tags["images"] == ["decision_boundary"] and tags["graph"]
-    lecture = EventAccumulator(str(run_dirs[1]), size_guidance={"images": 0})
+        assert "_hparams_/session_start_info" in events.PluginTagToContent("hparams")
+    lecture = EventAccumulator(str(first["lr0.01"]), size_guidance={"images": 0})
     lecture.Reload()
     assert [e.step for e in lecture.Images("decision_boundary")] == [0, 10, 20]  # quick: 20 epochs
+    frame = float(re.search(r"pictures span ±(\S+)", text_output(nb)).group(1))
+    from dllab.data import spiral
+
+    X, _ = spiral(300, seed=1234)  # the lab's quick-mode data: every point inside the frame
+    assert abs(X).max() <= frame
+
+
+@pytest.mark.kernel
+@pytest.mark.full
+def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says(tmp_path):
+    """The numbers behind lab 4's prose, in full mode (the student's mode)."""
+    import numpy as np
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    nb = execute(LABS / "04_tensorboard.py", quick=False, env={"LAB_RUNS_DIR": str(tmp_path)})
+    out = text_output(nb)
+    last = {
+        lr: float(
+            re.search(
+                rf"lr = {lr}: validation loss (\S+) after epoch 1, .*, (\S+) after", out
+            ).group(2)
+        )
+        for lr in ("0.001", "0.01", "0.1")
+    }
+    first = float(re.search(r"lr = 0\.001: validation loss (\S+) after epoch 1", out).group(1))
+    assert 0.3 < last["0.001"] < 0.42 and 0.4 < last["0.001"] / first < 0.6  # "about half"
+    assert last["0.01"] < 0.01
+    lowest = float(re.search(r"lr = 0\.1: .*lowest (\S+)", out).group(1))
+    assert lowest > 0.69  # "never leaves log 2"
+    assert re.search(r"largest jump: epoch \d+", out)
+
+    def spread(run, tag):
+        events = EventAccumulator(str(run), size_guidance={"histograms": 0, "images": 0})
+        events.Reload()
+        stds = []
+        for e in events.Histograms(tag):
+            h = e.histogram_value
+            stds.append(np.sqrt(max(h.sum_squares / h.num - (h.sum / h.num) ** 2, 0)))
+        return events, stds
+
+    runs = {d.name.split("-")[0]: d for d in (tmp_path / "04_tensorboard").glob("lr*")}
+    events, lecture = spread(runs["lr0.01"], "grads/layers.hidden1.weight")
+    assert lecture[-1] < 0.1 * max(lecture[:2])  # wide early, shrinking
+    assert len(events.Images("decision_boundary")) == 13
+    _, slow = spread(runs["lr0.001"], "grads/layers.hidden1.weight")
+    assert slow[-1] > 2 * slow[0]  # growing
+    events, _ = spread(runs["lr0.1"], "grads/layers.hidden1.weight")
+    for tag in events.Tags()["histograms"]:
+        if tag.startswith("grads/") and tag != "grads/layers.output.bias":
+            assert all(
+                e.histogram_value.max == e.histogram_value.min == 0 for e in events.Histograms(tag)
+            ), tag
+    assert list((tmp_path / "04_tensorboard").glob("comparison-*")) == []  # kernel: shown inline
 
 
 def tables_under(text: str, label: str) -> list[dict]:

@@ -164,3 +164,28 @@ def test_predict_proba_keeps_training_mode_and_evaluate_is_perfect_on_separable_
         "roc_auc": 1.0,
     }
     assert math.isclose(prob.sum(), 2.0, rel_tol=1e-6)
+
+
+def test_early_stopped_run_ends_its_progress_bar_as_finished(data, monkeypatch):
+    """A bar left at n < total turns red ("failed") in a notebook; an early stop is a success."""
+    import io
+
+    from tqdm import tqdm as std_tqdm
+
+    import dllab.train
+
+    closed = []
+
+    class Recording(std_tqdm):
+        def close(self):
+            if not self.disable:
+                closed.append((self.n, self.total))
+            super().close()
+
+    monkeypatch.setattr(dllab.train, "tqdm", lambda *a, **k: Recording(*a, file=io.StringIO(), **k))
+    _, history = train(data, lr=0.05, num_epochs=500, patience=5, min_delta=0.05, progress=True)
+    assert history.stopped_early
+    assert closed == [(history.epochs, history.epochs)]
+    closed.clear()
+    _, history = train(data, num_epochs=7, progress=True)
+    assert closed == [(7, 7)]

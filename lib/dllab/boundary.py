@@ -23,20 +23,35 @@ CLASS_COLORS = ("tab:blue", "tab:orange")
 
 
 def plot_spiral(X, y, *, lim: float, title: str = ""):
-    """Scatter of the two classes.  X: (N, 2), y: (N,) in {0, 1}."""
+    """Scatter of the two classes.  X: (N, 2), y: (N,) in {0, 1}. The legend sits below the axes."""
     validate.array("X", X, columns=2)
     y = validate.labels("y", y, n=len(X))
     validate.number("lim", lim, positive=True)
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = plt.subplots(figsize=(5, 5.6))
     for label, color in enumerate(CLASS_COLORS):
         points = X[y == label]
         ax.scatter(points[:, 0], points[:, 1], s=3, color=color, label=f"class {label}")
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
-    ax.set_title(title)
-    ax.legend(loc="upper right", markerscale=4)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title, fontsize=10)
+    legend_below(ax)
     return fig
+
+
+def legend_below(ax, *, ncol: int = 2, fontsize: float = 8) -> None:
+    """The axes' legend centred under its x label, off the data."""
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+        ncol=ncol,
+        fontsize=fontsize,
+        markerscale=2,
+        frameon=False,
+    )
+    ax.figure.subplots_adjust(bottom=0.2)
 
 
 def plot_decision_boundary(
@@ -49,13 +64,15 @@ def plot_decision_boundary(
     *,
     metrics: dict | None = None,
     title: str = "",
+    points: str = "",
     dpi: int = 100,
     compact: bool = False,
 ):
     """Probability surface P(class 1) with points marked as true/false positives/negatives.
 
     xs: (W,), ys: (H,), P: (H, W) from metrics.probability_grid; X: (N, 2) points, y: (N,) their
-    labels, prob: (N,) the model's probabilities for them. compact: a small preview without
+    labels, prob: (N,) the model's probabilities for them. points: which points these are (e.g.
+    "test"); the title then says "<points> points, n = N". compact: a small preview without
     colorbar, legend and tick labels (TensorBoard's images; eight times cheaper to draw).
     """
     validate.array("xs", xs, ndim=1)
@@ -70,7 +87,7 @@ def plot_decision_boundary(
         validate.fail(
             "prob", f"one probability per row of X ({len(X)} rows)", validate.describe(prob)
         )
-    fig, ax = plt.subplots(figsize=(4, 4) if compact else (5.5, 5), dpi=dpi)
+    fig, ax = plt.subplots(figsize=(4, 4) if compact else (5.5, 5.8), dpi=dpi)
     # Fixed range: the same colour means the same probability in every figure.
     extent = (xs[0], xs[-1], ys[0], ys[-1])
     surface = ax.imshow(P, extent=extent, origin="lower", cmap="RdBu_r", vmin=0, vmax=1, alpha=0.8)
@@ -101,23 +118,29 @@ def plot_decision_boundary(
     ax.set_xlim(xs[0], xs[-1])  # the surface's square; points beyond it are cut off
     ax.set_ylim(ys[0], ys[-1])
     ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$", labelpad=2 if compact else 4)
+    ax.set_ylabel("$x_2$", labelpad=2 if compact else 4)
     if compact:
         ax.set_xticks([])  # ticks and their labels cost more than the rest of a preview
         ax.set_yticks([])
-    else:
-        ax.legend(loc="upper right", fontsize=7, markerscale=2)
+    if points:
+        title = f"{title}, {points} points (n = {len(X):,})" if title else f"{points} points"
     if metrics:
         scores = ", ".join(
-            f"{name.replace('_', ' ')} {value:.2f}" for name, value in metrics.items()
+            f"{METRIC_LABELS.get(name, name)} {value:.2f}" for name, value in metrics.items()
         )
         title = f"{title}\n{scores}" if title else scores
     ax.set_title(title, fontsize=9)
     # Fixed margins instead of tight_layout, which costs more than the rest of the figure.
     if compact:
-        fig.subplots_adjust(left=0.03, right=0.97, bottom=0.03, top=0.91)
+        fig.subplots_adjust(left=0.07, right=0.97, bottom=0.07, top=0.91)
     else:
-        fig.subplots_adjust(left=0.1, right=0.95, bottom=0.07, top=0.9)
+        fig.subplots_adjust(left=0.12, right=0.95, top=0.9)
+        legend_below(ax)
     return fig
+
+
+METRIC_LABELS = {"accuracy": "accuracy", "average_precision": "avg precision", "roc_auc": "ROC AUC"}
 
 
 def decision_boundary(
@@ -127,6 +150,7 @@ def decision_boundary(
     *,
     lim: float,
     title: str = "",
+    points: str = "",
     metrics: dict | None = None,
     steps: int = 200,
     dpi: int = 100,
@@ -134,7 +158,8 @@ def decision_boundary(
 ):
     """Figure of P(class 1) over [−lim, lim]² with the points X: (N, 2), labels y: (N,) marked.
 
-    compact: a small preview without colorbar, legend and ticks (see plots.plot_decision_boundary).
+    points: which points X are (e.g. "test"), named in the title with their number.
+    compact: a small preview without colorbar, legend and ticks (see plot_decision_boundary).
     """
     validate.array("X", X, columns=2)
     validate.labels("y", y, n=len(X))
@@ -148,6 +173,7 @@ def decision_boundary(
         predict_proba(model, X),
         metrics=metrics,
         title=title,
+        points=points,
         dpi=dpi,
         compact=compact,
     )

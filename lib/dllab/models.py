@@ -1,5 +1,7 @@
 """Models of lab 3: an MLP from a list of hidden sizes, and polar features of the plane."""
 
+from collections import OrderedDict
+
 import torch
 from torch import nn
 
@@ -12,7 +14,9 @@ class MLP(nn.Module):
     """Linear layers of the given hidden sizes with `activation` between them; one logit out.
 
     x: (N, n_features) → logits (N, 1). hidden=[] is one linear layer; activation=None stacks
-    linear layers without anything in between (a deep *linear* network).
+    linear layers without anything in between (a deep *linear* network). The layers are named
+    hidden1, relu1, hidden2, …, output, so parameters read `layers.hidden1.weight` (TensorBoard
+    tags, state dicts) instead of positions such as `layers.2.weight`.
     """
 
     def __init__(self, n_features: int, hidden: list[int], activation: str | None = "relu"):
@@ -31,15 +35,14 @@ class MLP(nn.Module):
             )
         for i, size in enumerate(hidden):
             validate.integer(f"hidden[{i}]", size)
-        sizes = [n_features, *hidden, 1]
-        layers = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-            layers.append(nn.Linear(n_in, n_out))
+        sizes = [n_features, *hidden]
+        layers = OrderedDict()
+        for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+            layers[f"hidden{k}"] = nn.Linear(n_in, n_out)
             if activation is not None:
-                layers.append(ACTIVATIONS[activation]())
-        if activation is not None:
-            layers.pop()  # no activation after the output layer: it returns logits
-        self.layers = nn.Sequential(*layers)
+                layers[f"{activation}{k}"] = ACTIVATIONS[activation]()
+        layers["output"] = nn.Linear(sizes[-1], 1)  # no activation after it: it returns logits
+        self.layers = nn.Sequential(layers)
 
     def forward(self, x):
         return self.layers(x)

@@ -143,8 +143,8 @@ def fit(
     not improved by more than `min_delta` for that many epochs, and restore the best weights.
     callbacks: functions f(epoch, model, history), called with epoch 0 before training and
     after every epoch.
-    progress: a tqdm bar (None: in a notebook or a terminal, not in quick mode).
-    Denormal floats are flushed to zero: near a loss of 0 they slow the CPU down several times.
+    progress: a tqdm bar (None: in a notebook or a terminal, not in quick mode); a run that
+    stops early ends its bar as finished, at the epoch where it stopped.
     """
     if not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
@@ -169,7 +169,6 @@ def fit(
     if len(X) < batch_size:
         raise ValueError(f"batch_size={batch_size} is larger than the {len(X)} training points")
 
-    torch.set_flush_denormal(True)
     generator = torch.Generator().manual_seed(seed)
     history = History()
     best, best_state = math.inf, None
@@ -177,9 +176,9 @@ def fit(
         callback(0, model, history)
     if progress is None:
         progress = not is_quick() and (in_kernel() or sys.stderr.isatty())
-    bar = tqdm(range(1, num_epochs + 1), disable=not progress, desc="epochs", leave=False)
+    bar = tqdm(total=num_epochs, disable=not progress, desc="epochs", leave=False)
     n_batches = len(X) // batch_size
-    for epoch in bar:
+    for epoch in range(1, num_epochs + 1):
         model.train()
         order = torch.randperm(len(X), generator=generator).to(device)
         X_shuffled, y_shuffled = X[order], y[order]
@@ -207,11 +206,13 @@ def fit(
                 if patience is not None:
                     best_state = copy.deepcopy(model.state_dict())
         bar.set_postfix(train=f"{train_loss:.4f}", refresh=False)
+        bar.update()
         for callback in callbacks:
             callback(epoch, model, history)
         if patience is not None and epoch - history.best_epoch >= patience:
             history.stopped_early = True
             model.load_state_dict(best_state)
+            bar.total = epoch  # the run is complete: the bar ends full, not failed at epoch/1000
             break
     bar.close()
     return history

@@ -40,6 +40,8 @@ class Exercise:
     cases: fixed inputs checked before the random ones, each a function () → arguments
     (the edge cases the lab meets: α = 0, one sample, parameters without gradients).
     in_place: the hint when the function changes one of its arguments.
+    changes: the arguments the function is meant to change (a training step changes the model
+    and its optimizer); the others must come back as they were.
     probe(student) → None, or what fails where the lab may call the function but the random
     inputs cannot show it (e.g. a tensor on another device); run after all inputs passed.
     """
@@ -55,6 +57,7 @@ class Exercise:
     contract: Callable | None = None
     cases: tuple = ()
     in_place: str = "compute a new value instead; the caller still needs the original"
+    changes: tuple = ()
     probe: Callable | None = None
 
 
@@ -302,6 +305,8 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
                 name, NOT_ATTEMPTED, "your function calls the reference solution of this exercise"
             )
         for arg, value in args.items():
+            if arg in exercise.changes:
+                continue
             if before[arg] is not None and not _same(before[arg], _snapshot(value)):
                 return _wrong(
                     name,

@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from dllab.exercises.engine import Exercise, kind, torch_result
@@ -15,6 +16,20 @@ def mlp_forward(layers, x):
     for layer in layers:
         x = layer(x)
     return x
+
+
+def train_epoch(model, optimizer, X, y, order, batch_size):
+    """One pass over the shuffled training set in minibatches; the mean minibatch loss."""
+    n_batches = len(X) // batch_size  # the last partial minibatch is dropped
+    total = 0.0
+    for k in range(n_batches):
+        batch = order[k * batch_size : (k + 1) * batch_size]
+        optimizer.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(model(X[batch]), y[batch])
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+    return total / n_batches
 
 
 # ---------------------------------------------------------------- inputs and mistakes
@@ -66,6 +81,61 @@ def _on_any_device(student):
 
 def _polar(theta, r):
     return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
+
+
+def _epoch_inputs(rng):
+    """A small network with its Adam optimizer, and a training set whose size is not a multiple
+    of the batch size (so a kept partial minibatch shows)."""
+    torch.manual_seed(int(rng.integers(2**31)))
+    model = nn.Sequential(nn.Linear(2, 6), nn.ReLU(), nn.Linear(6, 1))
+    batch_size = int(rng.integers(4, 9))
+    n = batch_size * int(rng.integers(3, 6)) + int(rng.integers(1, batch_size))
+    X = torch.tensor(rng.normal(size=(n, 2)), dtype=torch.float32)
+    y = torch.tensor(rng.integers(0, 2, size=(n, 1)), dtype=torch.float32)
+    order = torch.as_tensor(rng.permutation(n))
+    return {
+        "model": model,
+        "optimizer": torch.optim.Adam(model.parameters(), lr=0.05),
+        "X": X,
+        "y": y,
+        "order": order,
+        "batch_size": batch_size,
+    }
+
+
+def _loss_and_weights(args, returned):
+    """What the lab relies on: the mean minibatch loss, and the weights the steps left behind."""
+    return returned, [p.detach().clone() for p in args["model"].parameters()]
+
+
+def _batches(X, y, order, batch_size, *, keep_partial=False, shuffled=True):
+    n = len(X) if keep_partial else len(X) // batch_size * batch_size
+    for i in range(0, n, batch_size):
+        index = order[i : i + batch_size] if shuffled else torch.arange(i, min(i + batch_size, n))
+        yield X[index], y[index]
+
+
+def _mean(losses):
+    return sum(losses) / len(losses)
+
+
+def _last(losses):
+    return losses[-1]
+
+
+def _epoch_with(model, optimizer, X, y, order, batch_size, *, zero=True, step_each=True, **kw):
+    losses = []
+    for X_batch, y_batch in _batches(X, y, order, batch_size, **kw):
+        if zero and step_each:
+            optimizer.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(model(X_batch), y_batch)
+        loss.backward()
+        if step_each:
+            optimizer.step()
+        losses.append(loss.item())
+    if not step_each:
+        optimizer.step()
+    return losses
 
 
 EXERCISES = {
@@ -123,5 +193,36 @@ EXERCISES = {
             ),
         },
         rtol=1e-4,
+    ),
+    "train_epoch": Exercise(
+        train_epoch,
+        _epoch_inputs,
+        "the mean minibatch loss and the weights after one epoch match the reference",
+        outputs=("mean loss", "weights after the epoch"),
+        result=_loss_and_weights,
+        changes=("model", "optimizer"),
+        mistakes={
+            "call optimizer.zero_grad() before each backward pass: otherwise each step uses "
+            "the gradients of all earlier minibatches added up": lambda *a: _mean(
+                _epoch_with(*a, zero=False)
+            ),
+            "take minibatch k through the shuffled order, X[order[k·B : (k+1)·B]], "
+            "not X[k·B : (k+1)·B]": lambda *a: _mean(_epoch_with(*a, shuffled=False)),
+            "drop the last partial minibatch: only len(X) // batch_size full ones": lambda *a: (
+                _mean(_epoch_with(*a, keep_partial=True))
+            ),
+            "return the mean of the minibatch losses, not the last one": lambda *a: _last(
+                _epoch_with(*a)
+            ),
+            "one optimizer.step() per minibatch, not one per epoch": lambda *a: _mean(
+                _epoch_with(*a, step_each=False)
+            ),
+        },
+        raised={
+            "should be between 0 and 1": "the model returns logits: use "
+            "F.binary_cross_entropy_with_logits, not binary_cross_entropy",
+            "does not require grad": "call loss.backward() on the loss tensor, before .item()",
+        },
+        rtol=1e-5,
     ),
 }
