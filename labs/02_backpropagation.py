@@ -5,7 +5,7 @@
 # - run a small network forward and backward in PyTorch and read every gradient;
 # - see why `binary_cross_entropy_with_logits` is preferred over sigmoid + `binary_cross_entropy`;
 # - build the same network from scratch in numpy — layers with a `forward` and a `backward` —
-#   and show that it computes exactly what autograd computes;
+#   and show that it computes what autograd computes, to float32's precision;
 # - check an analytic gradient numerically, trusting neither implementation.
 #
 # The network: Linear(2 → 4) → ReLU → Linear(4 → 1) → sigmoid, with binary cross-entropy, on
@@ -19,10 +19,9 @@ from torch import nn
 
 import dllab
 from dllab.data import binary_points
+from dllab.display import format_table, plot_curves
 from dllab.exercises import check
 from dllab.gradcheck import numerical_gradient, relative_error
-from dllab.plots import plot_curves
-from dllab.report import format_table
 from dllab.scratch import Linear, ReLU, Sigmoid, bce
 
 # %%
@@ -32,7 +31,7 @@ HIDDEN = 4
 AGREE = 1e-6  # numpy (float64) and PyTorch (float32) must agree to this
 
 dllab.set_seed(SEED)
-run = dllab.new_run_dir("02_backpropagation")
+run = dllab.new_run_dir("02_backpropagation", create=False)
 print(f"device: {dllab.get_device()} (this lab's network is tiny; it runs on the CPU)")
 print(f"outputs of this run: {run}")
 
@@ -65,15 +64,18 @@ for name, param in model.named_parameters():
 # %% [markdown]
 # ## Step 2 — why logits?
 # `binary_cross_entropy_with_logits` takes $z$ directly and fuses the sigmoid into the loss.
-# On ordinary inputs it gives the same gradients:
+# On ordinary inputs it gives the same gradients, up to float32 rounding:
 
 # %%
-two_step = {name: param.grad.clone() for name, param in model.named_parameters()}
-model.zero_grad()
-F.binary_cross_entropy_with_logits(model(X_t), y_t).backward()
-gap = max(
-    (param.grad - two_step[name]).abs().max().item() for name, param in model.named_parameters()
-)
+grads = {}
+for name, loss_of_logits in {
+    "sigmoid + binary_cross_entropy": lambda z: F.binary_cross_entropy(torch.sigmoid(z), y_t),
+    "binary_cross_entropy_with_logits": lambda z: F.binary_cross_entropy_with_logits(z, y_t),
+}.items():
+    model.zero_grad()
+    loss_of_logits(model(X_t)).backward()
+    grads[name] = [param.grad.clone() for param in model.parameters()]
+gap = max((g1 - g2).abs().max().item() for g1, g2 in zip(*grads.values(), strict=True))
 print(f"largest difference between the two ways' gradients: {gap:.1e}")
 
 # %% [markdown]
@@ -119,29 +121,35 @@ for name, loss_fn in {
     zs.grad = None
     loss_fn(zs).backward()
     curves[name] = zs.grad.clone()
+saturated = zs[(zs > 0) & (curves["sigmoid + BCE"] == 0)]
+print(f"two-step gradient exactly 0 from z = {saturated.min().item():g} (grid step 0.5)")
 fig = plot_curves(
     zs.detach(),
     curves,
-    xlabel="logit z (true class 0)",
+    xlabel="logit z of one point of class 0",
     ylabel="dloss/dz",
-    title="Gradient of the loss: two steps vs fused",
+    title="Gradient of the loss for one point, float32: two steps vs fused",
 )
 dllab.show(fig, "saturation", run)
 
 # %% [markdown]
 # With logits the gradient grows with the mistake and levels off at 1. The two-step version
-# follows it until $z \approx 17$, where $\sigma(z)$ rounds to 1 in float32, and then drops to
-# 0: the more confidently wrong the network is, the less it learns.
+# follows it until $z \approx 17$ (printed above), where $\sigma(z)$ rounds to 1 in float32,
+# and then drops to exactly 0: the more confidently wrong the network is, the less it learns.
 #
 # ## Step 3 — the same network from scratch
 # `dllab.scratch` holds the layers `Linear`, `ReLU` and `Sigmoid`. Each `forward(x)` computes
 # its output and caches what the backward pass needs (its input `x`, or its output). The
 # backward pass is yours: each piece receives $\partial L/\partial \text{out}$ (`dout`) and
-# returns $\partial L/\partial x$ for the layer below, plus the parameter gradients.
+# returns $\partial L/\partial x$ for the layer below, plus the parameter gradients. After
+# each "Your turn" cell a check cell tests your function and hands the lab the function to use
+# (yours once it passes, the reference until then): whenever you run your cell again, run its
+# check too.
 #
 # ### Your turn 1: ReLU's backward
 # $\mathrm{relu}(x) = \max(0, x)$ has the local gradient 1 where $x > 0$ and 0 elsewhere
-# (at exactly 0 we take 0, as PyTorch does). Return a new array; do not change `dout`.
+# (at exactly 0 we take 0, as PyTorch does). Return a new numpy array (the scratch network
+# works in numpy); do not change `dout`.
 
 
 # %%
@@ -192,16 +200,20 @@ bce_grad = check("bce_grad", bce_grad)
 
 # %% [markdown]
 # Now build the network, give it PyTorch's initial weights, run it forward, and run the
-# backward pass with your three functions, last layer first.
+# backward pass with your three functions, last layer first. All three steps are functions, so
+# that the cells below can build a fresh copy whenever they need one.
+
 
 # %%
-rng = np.random.default_rng(SEED)
-layers = [Linear(2, HIDDEN, rng=rng), ReLU(), Linear(HIDDEN, 1, rng=rng), Sigmoid()]
-
-# Start from PyTorch's initial weights. nn.Linear stores W as (out, in); ours is (in, out).
-for ours, theirs in [(layers[0], model[0]), (layers[2], model[2])]:
-    ours.W = theirs.weight.detach().numpy().T.astype(np.float64)
-    ours.b = theirs.bias.detach().numpy().astype(np.float64)
+def numpy_copy(model):
+    """Our layers, holding the current weights of the PyTorch `model` (as float64)."""
+    rng = np.random.default_rng(SEED)
+    layers = [Linear(2, HIDDEN, rng=rng), ReLU(), Linear(HIDDEN, 1, rng=rng), Sigmoid()]
+    # nn.Linear stores W as (out, in); ours is (in, out).
+    for ours, theirs in [(layers[0], model[0]), (layers[2], model[2])]:
+        ours.W = theirs.weight.detach().numpy().T.astype(np.float64)
+        ours.b = theirs.bias.detach().numpy().astype(np.float64)
+    return layers
 
 
 def forward(layers, x):
@@ -211,68 +223,94 @@ def forward(layers, x):
     return x
 
 
-p = forward(layers, X)
-loss_np = bce(p, y)
+def backward(layers, p, y):
+    """The backward pass after forward(layers, x) = p, with your three functions.
 
-# Backward, in reverse: each line applies one local gradient (the chain rule).
-dout = bce_grad(p, y)  # ∂L/∂p
-dout = layers[3].backward(dout)  # through the sigmoid: σ' = σ(1 − σ)
-dout, dW2, db2 = linear_backward(dout, layers[2].x, layers[2].W)
-dout = relu_backward(dout, layers[1].x)
-dx, dW1, db1 = linear_backward(dout, layers[0].x, layers[0].W)
+    p, y: (N, 1) → {"dW1": (2, 4), "db1": (4,), "dW2": (4, 1), "db2": (1,)}.
+    """
+    # In reverse: each line applies one local gradient (the chain rule).
+    dout = bce_grad(p, y)  # ∂L/∂p
+    dout = layers[3].backward(dout)  # through the sigmoid: σ' = σ(1 − σ)
+    dout, dW2, db2 = linear_backward(dout, layers[2].x, layers[2].W)
+    dout = relu_backward(dout, layers[1].x)
+    dx, dW1, db1 = linear_backward(dout, layers[0].x, layers[0].W)
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+layers = numpy_copy(model)
+p = forward(layers, X)
+grads_np = backward(layers, p, y)
+shapes = ", ".join(f"{name} {grad.shape}" for name, grad in grads_np.items())
+print(f"numpy network: loss {bce(p, y):.6f}; gradients {shapes}")
 
 # %% [markdown]
-# Now compare everything with autograd.
+# Now compare everything with autograd. The cell builds both sides afresh, PyTorch's and
+# ours, from the same weights, so what it compares does not depend on which cells ran before.
 
 # %%
+layers = numpy_copy(model)
+p = forward(layers, X)
+grads_np = backward(layers, p, y)
+
+dtype = model[0].weight.dtype  # float32, PyTorch's default
 model.zero_grad()
-p_t = torch.sigmoid(model(X_t))
-loss_t = F.binary_cross_entropy(p_t, y_t)
+p_t = torch.sigmoid(model(torch.tensor(X, dtype=dtype)))
+loss_t = F.binary_cross_entropy(p_t, torch.tensor(y, dtype=dtype))
 loss_t.backward()
 
 differences = {
     "probabilities": np.abs(p - p_t.detach().numpy()).max(),
-    "loss": abs(loss_np - loss_t.item()),
-    "dW of layer 1": np.abs(dW1 - model[0].weight.grad.numpy().T).max(),
-    "db of layer 1": np.abs(db1 - model[0].bias.grad.numpy()).max(),
-    "dW of layer 2": np.abs(dW2 - model[2].weight.grad.numpy().T).max(),
-    "db of layer 2": np.abs(db2 - model[2].bias.grad.numpy()).max(),
+    "loss": abs(bce(p, y) - loss_t.item()),
+    "dW of layer 1": np.abs(grads_np["dW1"] - model[0].weight.grad.numpy().T).max(),
+    "db of layer 1": np.abs(grads_np["db1"] - model[0].bias.grad.numpy()).max(),
+    "dW of layer 2": np.abs(grads_np["dW2"] - model[2].weight.grad.numpy().T).max(),
+    "db of layer 2": np.abs(grads_np["db2"] - model[2].bias.grad.numpy()).max(),
 }
 print(format_table({k: [v] for k, v in differences.items()}, ["max |numpy − torch|"], digits=9))
 assert all(v < AGREE for v in differences.values()), f"disagreement above {AGREE}"
-print(f"all agree with autograd to {AGREE:g}")
+print(f"all agree with autograd to {AGREE:g} (PyTorch in {dtype})")
 
 # %% [markdown]
-# Every number agrees. The scratch network is the same computation as PyTorch's — and now we
-# know what `loss.backward()` does: the chain rule, one local gradient per layer, in reverse.
-# The layers of `dllab.scratch` package exactly these steps (`Linear.backward` calls
-# `linear_backward` and keeps `dW`, `db`), so a whole backward pass becomes
+# Every number agrees to 1e-6 or better (the table shows by how much). The scratch network is
+# the same computation as PyTorch's, and now we know what `loss.backward()` does: the chain
+# rule, one local gradient per layer, in reverse. The layers of `dllab.scratch` package exactly
+# these steps (their `Linear.backward` calls the library's `linear_backward` and keeps `dW`,
+# `db`), so a whole backward pass could also be
 # `for layer in reversed(layers): dout = layer.backward(dout)`.
 #
 # ## A numerical gradient check
 # Agreement with PyTorch could still mean that both are wrong in the same way. A finite
 # difference needs no calculus at all: nudge one weight by $\pm\varepsilon$ and watch the loss,
 # $\partial L/\partial w \approx \frac{L(w + \varepsilon) - L(w - \varepsilon)}{2\varepsilon}$.
-# In float64 the relative error between the two should be around $10^{-8}$ or smaller.
+# In float64 the relative error between the two should be around $10^{-8}$ or smaller. The
+# cell again builds its own copy of the network, from the same weights.
 
 # %%
-numeric = numerical_gradient(lambda: bce(forward(layers, X), y), layers[0].W)
-error = relative_error(numeric, dW1)
+layers = numpy_copy(model)
+analytic = backward(layers, forward(layers, X), y)["dW1"]  # your backward pass
+numeric = numerical_gradient(lambda: bce(forward(layers, X), y), layers[0].W)  # forward only
+error = relative_error(numeric, analytic)
 print(f"dW of layer 1: relative error between analytic and numerical gradient {error:.1e}")
 assert error < 1e-7
 
 # %% [markdown]
 # ## Exercises
 # The three "Your turn" cells above are checked; `scripts/check.sh 2` checks them from a
-# terminal. After trying, compare with `lib/dllab/scratch.py` (see `lib/dllab/solutions.py`).
+# terminal. After trying, compare with `lib/dllab/scratch.py` (the references are in
+# `lib/dllab/exercises/specs/lab02.py`).
 #
-# 1. Change `AGREE` to `1e-9` and re-run the comparison. Which quantities fail, and why does
-#    float32 (PyTorch's default) explain it? Re-run with `model.double()` to check.
-# 2. Break your `relu_backward` on purpose (return `dout` unchanged) and re-run the backward
-#    pass. Which check notices, the comparison with autograd or the numerical gradient check?
-#    (The numerical check uses the layers' forward pass only.)
+# 1. Change `AGREE` to `1e-9`, re-run the settings cell and the comparison. Which quantities
+#    fail, and why does float32 (PyTorch's default) explain it? Check: run `model.double()` in
+#    a new cell and re-run the comparison (it feeds the model `X` in the model's dtype).
+#    Re-running the data cell brings back the float32 model.
+# 2. Break `relu_backward` on purpose: in a new cell, `relu_backward = lambda dout, x: dout`
+#    (no check cell after it, so the lab really uses it). Re-run the comparison and the
+#    numerical check. Which numbers change, and why only those? Does the numerical check, which
+#    uses the layers' forward pass only, notice? Re-run the check cell of `relu_backward` to
+#    return to a working one.
 # 3. Add a second hidden layer, Linear(4 → 4) + ReLU, to both networks. What changes in
-#    `forward`? (Nothing: that is the point of the layer interface.)
+#    `forward`? (Nothing: that is the point of the layer interface.) What changes in
+#    `backward`, which names each layer, and how does a loop over `reversed(layers)` avoid it?
 #
 # ## Summary
 # - Backpropagation is the chain rule organised by layers: each layer knows only its local

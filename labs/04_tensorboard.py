@@ -3,40 +3,39 @@
 #
 # **Goals**
 # - log a training run for TensorBoard: losses as scalars, weights and gradients as
-#   histograms, the decision boundary as images, the settings and results as hyperparameters,
-#   and the model's graph;
+#   histograms, the decision boundary as images, the settings as hyperparameters (with the
+#   final losses as their metrics), and the model's graph;
 # - compare three learning rates side by side;
 # - know which TensorBoard tab answers which question.
 #
 # The setup is lab 3's: two spirals (2,000 points per class), the MLP [20, 15, 10, 5] with
-# ReLU, Adam, 1,000 epochs. The logger is a callback of the same training loop (`fit`), so
+# ReLU, Adam, 1,000 epochs. The logger is a callback of lab 3's training loop, `fit`, so
 # nothing about training changes.
 
 # %%
+import numpy as np
 import torch
 
 import dllab
+from dllab.data import spiral, split
+from dllab.display import format_table, plot_loss_curves
 from dllab.exercises import check
 from dllab.metrics import evaluate
 from dllab.models import MLP
-from dllab.plots import plot_loss_curves
-from dllab.report import format_table
-from dllab.spiral import spiral, split
 from dllab.tblog import TensorBoardLogger
 from dllab.train import fit
 
 # %%
 SEED = 1234
 N_PER_CLASS = dllab.pick(full=2000, quick=300)
-LIM = 20  # plots span ±LIM
 N_TEST = N_VALID = dllab.pick(full=1024, quick=128)
 BATCH_SIZE = dllab.pick(full=512, quick=128)
 NUM_EPOCHS = dllab.pick(full=1000, quick=20)
 CONFIG = [20, 15, 10, 5]
 LEARNING_RATES = [0.001, 0.01, 0.1]
-HIST_EVERY = dllab.pick(full=100, quick=5)  # histograms every this many epochs
+HIST_EVERY = dllab.pick(full=200, quick=5)  # histograms every this many epochs
 # Images for the lecture's learning rate at the lecture's epochs (0, 10, …, 100, 500, 1000),
-# for the other runs at the last epoch only (each image costs as much as ~30 epochs).
+# for the other runs at the last epoch only (an image costs far more than an epoch).
 IMAGE_EPOCHS = sorted({e for e in [*range(0, 101, 10), 500] if e < NUM_EPOCHS} | {NUM_EPOCHS})
 LECTURE_LR = 0.01
 
@@ -54,7 +53,8 @@ X, y = spiral(N_PER_CLASS, seed=SEED)
 splits = split(X, y, n_test=N_TEST, n_valid=N_VALID, seed=SEED)
 X_train, _ = splits["train"]
 X_test, y_test = splits["test"]
-print({name: len(part[0]) for name, part in splits.items()})
+LIM = float(np.ceil(np.abs(X).max()))  # the pictures span ±LIM: every point inside the frame
+print({name: len(part[0]) for name, part in splits.items()}, f"pictures span ±{LIM:g}")
 
 # %% [markdown]
 # ## What the logger writes
@@ -80,7 +80,7 @@ log_losses = check("log_losses", log_losses)
 # %% [markdown]
 # ### Your turn 2: gradient histograms
 # For every parameter of the model (`model.named_parameters()` gives names such as
-# `layers.0.weight`), add a histogram of its gradient `param.grad` under the tag
+# `layers.hidden1.weight`), add a histogram of its gradient `param.grad` under the tag
 # `grads/<name>` at step `epoch`. Skip parameters without a gradient (before the first
 # backward pass `param.grad` is `None`).
 
@@ -97,12 +97,15 @@ log_gradients = check("log_gradients", log_gradients)
 
 # %% [markdown]
 # ## Three runs, one per learning rate
-# Each run gets its own folder `runs/04_tensorboard/<timestamp>-lr<rate>/`, so running this
-# cell again adds three new runs instead of mixing new curves into old ones. Every run starts
-# from the same initial weights (same seed), so the learning rate is the only difference.
+# Each run gets its own folder `runs/04_tensorboard/lr<rate>-<timestamp>/`, so running this
+# cell again adds three new runs instead of mixing new curves into old ones, and TensorBoard's
+# legends, which cut long names, start with what differs. Every run starts from the same
+# initial weights (same seed), so the learning rate is the only difference. If a run fails
+# (an error, or you interrupt it), the logger removes its folder: no half-written run is left
+# for TensorBoard to list beside the complete ones.
 
 # %%
-histories, results, run_dirs = {}, {}, []
+histories, results, run_dirs = {}, {}, {}
 for lr in LEARNING_RATES:
     torch.manual_seed(SEED)
     model = MLP(2, CONFIG, activation="relu").to(device)
@@ -130,68 +133,103 @@ for lr in LEARNING_RATES:
             device=device,
             callbacks=[logger],
         )
-        results[f"lr = {lr:g}"] = evaluate(model, X_test, y_test)
-        logger.log_hparams(results[f"lr = {lr:g}"])
-    run_dirs.append(logger.run_dir)
+    results[f"lr = {lr:g}"] = evaluate(model, X_test, y_test)
+    run_dirs[f"lr = {lr:g}"] = logger.run_dir
     print(f"lr = {lr:g}: logged to {logger.run_dir}")
 print(
     format_table(
         {k: list(v.values()) for k, v in results.items()},
         ["accuracy", "avg precision", "ROC AUC"],
-        label="test set",
+        label=f"test set (n = {len(X_test):,})",
     )
 )
 
 # %% [markdown]
-# The same validation curves as TensorBoard's Scalars tab will show, drawn here:
+# The same validation curves as TensorBoard's Scalars tab will show, drawn here. A figure
+# that compares runs belongs to none of them: run as a script, the lab saves it in a folder of
+# its own, `runs/04_tensorboard/comparison-<timestamp>/`, which holds no TensorBoard events,
+# so TensorBoard does not list it as a run.
 
 # %%
+for label, h in histories.items():
+    best = int(np.argmin(h.valid_loss))
+    print(
+        f"{label}: validation loss {h.valid_loss[0]:.3f} after epoch 1, "
+        f"lowest {h.valid_loss[best]:.4f} after epoch {best + 1}, "
+        f"{h.valid_loss[-1]:.4f} after epoch {h.epochs}"
+    )
+    jumps = np.diff(h.valid_loss)
+    if jumps.max() > 0.05:
+        spike = int(np.argmax(jumps))
+        print(
+            f"  largest jump: epoch {spike + 1} → {spike + 2}, "
+            f"{h.valid_loss[spike]:.4f} → {h.valid_loss[spike + 1]:.4f}"
+        )
 fig = plot_loss_curves(
     {k: h.valid_loss for k, h in histories.items()},
-    ylabel="validation loss",
-    title="Three learning rates",
+    ylabel="validation loss (mean BCE)",
+    title=f"Three learning rates: validation loss (n = {len(splits['valid'][0]):,})",
 )
-dllab.show(fig, "valid_loss", run_dirs[-1])
+fig.axes[0].legend(loc="lower left")
+dllab.show(fig, "valid_loss", dllab.new_run_dir("04_tensorboard", "comparison", create=False))
 
 # %% [markdown]
-# With lr = 0.001 the loss falls slowly: after 1,000 epochs it is near 0.36, about half of
-# where it started. The lecture's 0.01 ends some seventy times lower (≈ 0.005), after a spike
-# (here near epoch 250) that it recovers from; from about epoch 600 on it barely moves, so
-# more epochs would buy little. With 0.1 the loss never leaves $\log 2 \approx 0.69$, the
-# loss of answering 50 % for every point: the first large steps pushed the ReLUs into their
-# flat negative side, where the gradient is 0, and the network never recovers (the Histograms
-# tab shows its gradients collapsed to 0).
+# (The numbers quoted here are those of full mode.) With lr = 0.001 the loss falls slowly:
+# after 1,000 epochs it is near 0.36, about half of where it started. The lecture's 0.01 ends
+# far lower (below 0.01), after a jump that throws it back up for a while (the largest jump is
+# printed above); after its steep descent it creeps down slowly over the last few hundred
+# epochs. With 0.1 the loss never leaves
+# $\log 2 \approx 0.69$, the loss of answering 50 % for every point: the first large steps
+# pushed the ReLUs into their flat negative side, where the gradient is 0, and the network
+# never recovers.
 #
 # ## Open TensorBoard
-# - **Terminal:** `./scripts/tensorboard.sh` serves `runs/` at http://127.0.0.1:6006/ (the next
-#   free port if 6006 is taken). In the dev container VS Code forwards port 6006: the *Ports*
-#   tab shows it as "TensorBoard", and Codespaces opens it in the browser.
-# - **VS Code:** *Command Palette → Python: Launch TensorBoard*, then choose the `runs` folder.
+# - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves this lab's runs at
+#   http://127.0.0.1:6006/ (the next free port if 6006 is taken; without an argument it
+#   serves all of `runs/`). In the dev container VS Code forwards port 6006: the *Ports* tab
+#   shows it as "TensorBoard", and Codespaces opens it in the browser.
+# - **VS Code:** *Command Palette → Python: Launch TensorBoard*, then choose the folder.
 #
-# Each run appears under its folder name, e.g. `04_tensorboard/20261122-101500-lr0.01`; type
-# `lr0.01` in the run filter to see one learning rate across several executions of this lab.
+# Each run appears under its folder name, e.g. `lr0.01-20261122-101500`; type `lr0.01` in the
+# run filter to see one learning rate across several executions of this lab.
 #
 # ## What each tab shows
-# - **Scalars**: `loss/train` and `loss/valid` per epoch for the three runs, one colour each.
-#   Look for the gap between training and validation loss (overfitting) and for spikes.
+# - **Scalars**: `loss/train` and `loss/valid` per epoch, one colour per run. On the linear
+#   axis the lr = 0.01 curve soon lies flat on 0; the losses span two orders of magnitude, so
+#   switch each chart to a log y axis with the middle button under it (*Toggle y-axis log
+#   scale*). **Time Series**, the first tab, shows every tag at once (images and histograms
+#   too): type `loss` in *Filter tags* to keep the two loss charts; there the log axis is in
+#   each chart's ⋮ menu. Look for the gap between training and validation loss
+#   (overfitting) and for spikes such as the jump of the lr = 0.01 run.
 # - **Images**: `decision_boundary` of the lr = 0.01 run at epochs 0, 10, …, 100, 500 and
-#   1,000 (the other runs: the last epoch); drag the slider to watch the boundary wind itself
-#   into the spiral, from the centre outwards.
+#   1,000 (the other runs: the last epoch); drag the slider above the image to watch the
+#   boundary wind itself into the spiral from the centre outwards: by epoch 100 the inner
+#   turns are carved out, by epoch 500 nearly all of them.
 # - **Histograms / Distributions**: `params/…` (weights and biases) and `grads/…` (their
-#   gradients) per layer. Early on the gradients are wide; as the loss falls they shrink
-#   towards 0. Gradients that are 0 from the start in one layer point to dead ReLUs or a
-#   broken connection.
-# - **Graphs**: the model as traced from one batch: the chain of Linear and ReLU layers.
-# - **HParams**: one row per run with its learning rate, hidden sizes, batch size and final
-#   accuracy, average precision and ROC AUC: the place to compare runs by their results.
+#   gradients) per layer, named as in the model: `layers.hidden1.weight`, …,
+#   `layers.output.bias`, every 200 epochs, the earliest at the back. What the gradients do
+#   depends on the run. With lr = 0.01 they are wide in the first few hundred epochs (the
+#   jump included) and then shrink towards 0 as the loss falls. With lr = 0.001 they *grow*
+#   over the 1,000 epochs: that network is still in the middle of learning. With lr = 0.1
+#   every gradient is exactly 0 except the output bias's: its ReLUs are dead, so no weight
+#   can change, and only the constant answer (P ≈ ½ everywhere) still moves.
+# - **Graphs**: the model as traced from one batch: `input` → `MLP` → `output`, folded into
+#   one box. Double-click `MLP`, then `Sequential[layers]` inside it, to expand the chain
+#   `Linear[hidden1]` → `ReLU[relu1]` → … → `Linear[output]`.
+# - **HParams**: one row per run (*Table view*) with its batch size, hidden sizes, learning
+#   rate and epochs, and as metrics the last `loss/train` and `loss/valid`: the place to
+#   compare runs by their settings. Those metrics are the loss curves' last values, so the
+#   Scalars tab gets no extra one-point charts; the test metrics are in the table printed
+#   above.
 #
 # ## Exercises
 # The two "Your turn" cells above are checked; `scripts/check.sh 4` checks them from a
-# terminal. After trying, compare with `lib/dllab/tblog.py` (see `lib/dllab/solutions.py`).
+# terminal. After trying, compare with `log_losses` and `log_gradients` in
+# `lib/dllab/tblog.py`.
 #
 # 1. Add a fourth learning rate, 0.03. Where does it land in the Scalars and HParams tabs?
-# 2. In the Histograms tab, compare `grads/layers.0.weight` for lr = 0.001 and lr = 0.1 at
-#    the last epoch. Which is wider, and why?
+# 2. In the Histograms tab, compare `grads/layers.hidden1.weight` for lr = 0.001 and
+#    lr = 0.1 at the last epoch. Which is wider, and why?
 # 3. Log the learning rate itself as a scalar (`logger.writer.add_scalar`) and add a
 #    `torch.optim.lr_scheduler.StepLR` that halves it every 200 epochs.
 #
@@ -199,4 +237,7 @@ dllab.show(fig, "valid_loss", run_dirs[-1])
 # - A logger is a callback of the training loop: training code stays the same, and every run
 #   writes into its own folder, so runs never mix.
 # - Scalars show *whether* training works, histograms show *how* the weights and gradients
-#   evolve, images show *what* the model has learned, HParams compare runs by their results.
+#   evolve, images show *what* the model has learned, HParams compare runs by their settings
+#   and final losses.
+# - A failed run leaves nothing behind for TensorBoard; a comparison of runs is saved beside
+#   them, not inside one of them.

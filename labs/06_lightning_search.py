@@ -27,13 +27,12 @@ from lightning.pytorch.loggers import TensorBoardLogger
 import dllab
 from dllab import ddp, search
 from dllab.boundary import decision_boundary
-from dllab.display import in_kernel
+from dllab.data import spiral, split
+from dllab.display import format_table, in_kernel
 from dllab.exercises import check
 from dllab.lightning_mlp import SpiralMLP, loaders
 from dllab.metrics import evaluate
-from dllab.report import format_table
 from dllab.search_plots import plot_search
-from dllab.spiral import spiral, split
 
 # %%
 SEED = 1234
@@ -89,13 +88,10 @@ print(f"{len(data['train'])} minibatches of {BATCH_SIZE} per epoch (the last par
 # | early stopping, keeping the best weights | callbacks `EarlyStopping`, `ModelCheckpoint` |
 # | `model.to(device)`, `X_batch.to(device)` | the Trainer (`accelerator=`) |
 #
-# The module lives in `lib/dllab/lightning_mlp.py`, because the search workers and the DDP
-# script (other processes) import it too. Here is all of it:
-
-# %%
-print(inspect.getsource(SpiralMLP))
-
-# %% [markdown]
+# The module is `SpiralMLP` in `lib/dllab/lightning_mlp.py` (the search workers and the DDP
+# script, other processes, import it from there). Its `__init__` keeps lab 3's `MLP` as
+# `self.model`, so `self(X)` returns logits, and `configure_optimizers` returns lab 3's Adam.
+#
 # `self.log(name, value)` hands a number to the Trainer, which averages it over the epoch,
 # passes it to the logger (TensorBoard) and to callbacks such as early stopping.
 #
@@ -125,6 +121,13 @@ training_step = check("training_step", training_step)
 # %%
 class LabMLP(SpiralMLP):
     training_step = training_step
+
+
+# %% [markdown]
+# Now compare with the whole module, its own `training_step` included:
+
+# %%
+print(inspect.getsource(SpiralMLP))
 
 
 # %% [markdown]

@@ -11,4 +11,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 "$REPO/scripts/setup.sh" >/dev/null
-exec "$VPY" -m dllab.bench "$@"
+exec "$VPY" "$REPO/scripts/bench.py" "$@"

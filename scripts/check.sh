@@ -10,4 +10,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 "$REPO/scripts/setup.sh" >/dev/null
-exec "$VPY" -m dllab.check "$@"
+exec "$VPY" -m dllab.exercises.scoreboard "$@"

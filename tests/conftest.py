@@ -6,3 +6,10 @@ def _isolated_runs(tmp_path, monkeypatch):
     """Tests write their runs into a temporary folder, never into the student's runs/."""
     monkeypatch.setenv("LAB_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.delenv("LAB_DEVICE", raising=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The kernel runs' folders are shared by several tests; remove them at the very end."""
+    from kernel import remove_sessions
+
+    remove_sessions()

@@ -1,13 +1,20 @@
 """Kernel harness: execute a percent-cell file through a real ipykernel, as VS Code would."""
 
-import functools
+import copy
+import os
+import random
+import re
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+import jupytext
 import pytest
+from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from dllab.notebook import run_percent_file
+from dllab.exercises.notebook import run_percent_file
 
 REPO = Path(__file__).resolve().parents[1]
 LABS = REPO / "labs"
@@ -52,11 +59,130 @@ def images(nb) -> list[str]:
     ]
 
 
-@functools.cache
-def executed_lab(stem: str, quick: bool = True):
-    """labs/<stem>.py run once per test session; returns (notebook, the runs folder it wrote)."""
-    runs = Path(tempfile.mkdtemp(prefix=f"runs-{stem}-"))
-    return execute(LABS / f"{stem}.py", quick=quick, env={"LAB_RUNS_DIR": str(runs)}), runs
+def cell_stdout(cell) -> str:
+    """What one executed code cell printed to stdout."""
+    return "".join(
+        out.text
+        for out in cell.get("outputs", [])
+        if out.output_type == "stream" and out.name == "stdout"
+    )
+
+
+# Printed paths (run folders, saved figures) differ from run to run by design.
+_VOLATILE = re.compile(r"\S*runs\S*|\d{8}-\d{6}\S*")
+
+
+def normalized(text: str) -> str:
+    """Printed output without the parts that differ on every run (paths, timestamps)."""
+    return _VOLATILE.sub("<path>", text)
+
+
+def empty_folders(root: Path) -> set[Path]:
+    return {d for d in root.rglob("*") if d.is_dir() and not any(d.iterdir())}
+
+
+@dataclass
+class LabSession:
+    """A lab run top to bottom in one kernel, then every code cell run once more, shuffled."""
+
+    nb: object  # the notebook after the first, top-to-bottom run
+    runs: Path  # the runs folder (LAB_RUNS_DIR) of the session
+    order: list[int]  # indices of the code cells in the order they were re-run
+    first: dict  # cell index → stdout of the first run
+    again: dict  # cell index → stdout of the re-run
+    empty_after_first: set  # empty folders under runs after the first run
+    empty_after_again: set  # … and after the re-runs
+
+
+def valid_order(nb, code: list[int], rng: random.Random) -> list[int]:
+    """The code cells `code` shuffled by `rng`, except that a "Your turn" cell and the check
+    cell after it stay together: re-running an answer means checking it again, because the
+    check decides which function the later cells use (the student's or the reference)."""
+    checks = {
+        answer: code[k + 1]
+        for k, answer in enumerate(code[:-1])
+        if nb.cells[answer].source.startswith("# YOUR TURN:")
+    }
+    order = [i for i in code if i not in checks.values()]
+    rng.shuffle(order)
+    return [j for i in order for j in ((i, checks[i]) if i in checks else (i,))]
+
+
+def run_and_rerun(path: Path, *, runs: Path, seed: int = 0, timeout: int = 600) -> LabSession:
+    """Run a lab in a kernel (quick mode) as a student first does, then re-run each code cell
+    once in a shuffled order in the same kernel, as a student does in the Interactive Window
+    (valid_order: a "Your turn" cell is followed by its check).
+
+    A failing cell fails the test, with the cell and its traceback; the message says whether it
+    failed in the first run or in the re-runs (and after which cells).
+    """
+    nb = jupytext.read(path, fmt="py:percent")
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env.update({"LAB_QUICK": "1", "LAB_RUNS_DIR": str(runs)})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    order = valid_order(nb, code, random.Random(seed))
+    first, again = {}, {}
+    with client.setup_kernel(env=env):
+        for i, cell in enumerate(nb.cells):
+            try:
+                client.execute_cell(cell, i)
+            except CellExecutionError as err:
+                pytest.fail(f"{path.name}: a cell failed in the first run\n{err}", pytrace=False)
+            if cell.cell_type == "code":
+                first[i] = cell_stdout(cell)
+        empty_after_first = empty_folders(runs) if runs.exists() else set()
+        for n, i in enumerate(order):
+            cell = copy.deepcopy(nb.cells[i])
+            try:
+                client.execute_cell(cell, i)
+            except CellExecutionError as err:
+                before = ", ".join(str(code.index(j) + 1) for j in order[:n]) or "none"
+                pytest.fail(
+                    f"{path.name}: code cell {code.index(i) + 1} failed when re-run "
+                    f"(re-run before it: code cells {before})\n{err}",
+                    pytrace=False,
+                )
+            again[i] = cell_stdout(cell)
+        empty_after_again = empty_folders(runs) if runs.exists() else set()
+    return LabSession(nb, runs, order, first, again, empty_after_first, empty_after_again)
+
+
+_SESSIONS: dict = {}
+
+
+def lab_session(stem: str) -> LabSession:
+    """labs/<stem>.py run and re-run once per test session (in quick mode), shared by tests."""
+    if stem not in _SESSIONS:
+        runs = Path(tempfile.mkdtemp(prefix=f"runs-{stem}-"))
+        try:
+            _SESSIONS[stem] = run_and_rerun(LABS / f"{stem}.py", runs=runs)
+        except pytest.fail.Exception as failure:  # every test of this lab fails the same way
+            _SESSIONS[stem] = failure
+            shutil.rmtree(runs, ignore_errors=True)
+    if isinstance(_SESSIONS[stem], pytest.fail.Exception):
+        pytest.fail(str(_SESSIONS[stem]), pytrace=False)
+    return _SESSIONS[stem]
+
+
+def executed_lab(stem: str):
+    """(notebook after the first run, its runs folder) of lab_session(stem)."""
+    session = lab_session(stem)
+    return session.nb, session.runs
+
+
+def remove_sessions() -> None:
+    """Delete the runs folders of every lab session (called when the test session ends)."""
+    for session in _SESSIONS.values():
+        if isinstance(session, LabSession):
+            shutil.rmtree(session.runs, ignore_errors=True)
+    _SESSIONS.clear()
 
 
 def with_answers(source: str, answers: dict) -> str:

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from dllab.data import INPUT_MEANS, TRUE_COEF, binary_points, linear_data
+from dllab.display import format_table
 from dllab.linreg import least_squares, relative_change, standardize, to_original_units
-from dllab.report import format_table
 
 
 def test_linear_data_shapes_and_determinism():
@@ -21,9 +21,11 @@ def test_least_squares_recovers_true_coefficients_within_noise():
 
 
 def test_linear_data_rejects_bad_sizes():
-    with pytest.raises(ValueError, match="n must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="n must be a positive int, got 0"):
         linear_data(0, seed=1)
-    with pytest.raises(ValueError, match=r"coef must be \(a, b, c, d\)"):
+    with pytest.raises(
+        ValueError, match=r"coef must be \(a, b, c, d\): four numbers, got \(1, 2\)"
+    ):
         linear_data(10, seed=1, coef=(1, 2))
 
 

@@ -1,36 +1,32 @@
 """The exercise checkers: right answers pass, usual mistakes get their hint, nothing crashes."""
 
+import importlib
 import json
+import re
 
 import numpy as np
 import pytest
+import torch
 
-from dllab import exercises, solutions
-from dllab.exercises import EXERCISES, NOT_ATTEMPTED, PASSED, WRONG, check
+from dllab.exercises import NOT_ATTEMPTED, PASSED, WRONG, check, engine, reference
+from dllab.exercises.specs import all_exercises
+from dllab.labs import all_labs
+
+EXERCISES = all_exercises()
 
 MISTAKES = [(name, hint) for name, ex in EXERCISES.items() for hint in ex.mistakes]
 
 
 def judge(name, fn, seed=0):
-    return exercises._judge(name, EXERCISES[name], fn, np.random.default_rng(seed))
+    return engine._judge(name, EXERCISES[name], fn, np.random.default_rng(seed))
 
 
-def test_every_lab_exercise_has_a_checker_and_a_solution():
-    assert set(EXERCISES) == {
-        "gradients",
-        "sgd_step",
-        "relu_backward",
-        "linear_backward",
-        "bce_grad",
-        "mlp_forward",
-        "polar_features",
-        "log_losses",
-        "log_gradients",
-        "he_std",
-        "xavier_std",
-        "leaky_relu_gain",
-    }
-    assert all(getattr(solutions, name) is EXERCISES[name].reference for name in EXERCISES)
+def test_every_lab_exercise_has_a_spec_and_every_spec_a_lab_cell():
+    for lab in all_labs():
+        marked = re.findall(r"^# YOUR TURN: (\w+)$", lab.path.read_text(), flags=re.MULTILINE)
+        spec = importlib.import_module(lab.spec).EXERCISES
+        assert sorted(marked) == sorted(spec), lab.stem
+    assert all(reference(name).__wrapped__ is EXERCISES[name].reference for name in EXERCISES)
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
@@ -40,8 +36,8 @@ def test_reference_passes(name):
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_at_least_two_usual_mistakes_are_known(name):
-    assert len(EXERCISES[name].mistakes) >= 2
+def test_at_least_three_usual_mistakes_are_known(name):
+    assert len(EXERCISES[name].mistakes) >= 3
 
 
 @pytest.mark.parametrize(("name", "hint"), MISTAKES)
@@ -49,7 +45,8 @@ def test_usual_mistake_is_wrong_with_its_hint(name, hint):
     verdict = judge(name, EXERCISES[name].mistakes[hint], seed=1)
     assert verdict.status == WRONG
     assert verdict.message.endswith(f"Hint: {hint}")
-    assert "expected" in verdict.message  # the first concrete difference comes first
+    # the first concrete difference (or the error) comes first
+    assert "expected" in verdict.message or "raised" in verdict.message
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
@@ -85,7 +82,7 @@ def test_shape_difference_is_reported_first():
 
 
 def test_sign_error_gets_the_generic_hint():
-    verdict = judge("bce_grad", lambda p, y: -solutions.bce_grad(p, y))
+    verdict = judge("relu_backward", lambda dout, x: -dout * (x > 0))
     assert "wrong sign" in verdict.message
 
 
@@ -105,8 +102,8 @@ def test_check_returns_the_function_to_use_and_reports(tmp_path, monkeypatch, ca
         raise NotImplementedError
 
     assert check("he_std", mine) is mine
-    assert check("he_std", stub) is solutions.he_std
-    assert check("he_std", lambda fan_in: 1.0) is solutions.he_std
+    assert check("he_std", stub).__wrapped__ is EXERCISES["he_std"].reference
+    assert check("he_std", lambda fan_in: 1.0).__wrapped__ is EXERCISES["he_std"].reference
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("✔ he_std: passed") and out[1].startswith("… he_std: not attempted")
     assert out[2].startswith("✘ he_std: wrong")
@@ -117,3 +114,262 @@ def test_check_returns_the_function_to_use_and_reports(tmp_path, monkeypatch, ca
 def test_unknown_exercise_lists_the_allowed_names():
     with pytest.raises(ValueError, match=r"no exercise 'relu'; allowed: \['bce_grad'"):
         check("relu", lambda: None)
+
+
+# ---------------------------------------------------------------- never "passed" for the reference
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+def test_rerunning_a_check_cell_after_a_wrong_answer_does_not_pass_the_reference(capsys):
+    gradients = check("gradients", lambda x1, x2, x3, y, a, b, c, d: (0.0, 0.0, 0.0, 0.0))
+    first = capsys.readouterr().out
+    assert first.startswith("✘ gradients: wrong")
+    assert "The lab goes on with the reference solution" in first
+    assert "run your `def gradients` cell, then this cell" in first
+    again = check("gradients", gradients)  # the check cell run a second time
+    out = capsys.readouterr().out
+    assert again is gradients and "passed" not in out and "✔" not in out
+    assert "`gradients` still holds the reference solution since its last check" in out
+    assert "(your answer was wrong)" in out and "run your `def gradients` cell" in out
+
+
+def test_rerunning_a_check_cell_after_not_attempted_says_so(tmp_path, monkeypatch, capsys):
+    report = tmp_path / "verdicts.jsonl"
+    monkeypatch.setenv("LAB_CHECK_REPORT", str(report))
+    relu_backward = check("relu_backward", stub)
+    check("relu_backward", relu_backward)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("… relu_backward: not attempted — The lab goes on with the reference")
+    assert out[1].startswith("… relu_backward: not attempted — `relu_backward` still holds")
+    assert [json.loads(line)["status"] for line in report.read_text().splitlines()] == [
+        NOT_ATTEMPTED,
+        NOT_ATTEMPTED,
+    ]
+
+
+def test_the_reference_from_reference_is_not_an_answer(capsys):
+    ref = reference("he_std")
+    assert ref(200) == pytest.approx(0.1)  # callable like the student's function
+    assert check("he_std", ref) is ref
+    out = capsys.readouterr().out
+    assert out.startswith("… he_std: not attempted — this is the reference solution from")
+
+
+def test_an_answer_that_calls_the_reference_is_not_an_answer():
+    verdict = judge("xavier_std", lambda fan_in, fan_out: reference("xavier_std")(fan_in, fan_out))
+    assert verdict.status == NOT_ATTEMPTED and "calls the reference" in verdict.message
+
+
+def test_a_passed_answer_is_handed_back_and_passes_again():
+    def he_std(fan_in):
+        return (2 / fan_in) ** 0.5
+
+    assert check("he_std", check("he_std", he_std)) is he_std
+
+
+# ---------------------------------------------------------------- what the lab needs
+
+
+def _gradients_into_column(x1, x2, x3, y, a, b, c, d):
+    return np.array(EXERCISES["gradients"].reference(x1, x2, x3, y, a, b, c, d)).reshape(4, 1)
+
+
+def _polar_in_numpy(x):
+    a = x.numpy()
+    theta, r = np.arctan2(a[:, 1], a[:, 0]), np.hypot(a[:, 0], a[:, 1])
+    return np.stack([np.cos(theta), np.sin(theta), np.cos(r), np.sin(r)], axis=1)
+
+
+def _polar_via_float64(x):
+    return torch.tensor(_polar_in_numpy(x).astype(np.float64))
+
+
+def _log_gradients_without_none_check(writer, model, epoch):
+    for name, param in model.named_parameters():
+        writer.add_histogram(f"grads/{name}", param.grad, epoch)
+
+
+def _sgd_step_in_place(params, grads, lr):
+    params -= lr * grads
+    return params
+
+
+def _mlp_forward_to_numpy(layers, x):
+    for layer in layers:
+        x = layer(x)
+    return x.detach().numpy()
+
+
+def _log_losses_with_add_scalars(writer, history, epoch):
+    writer.add_scalars("loss", {"train": history.train_loss[-1]}, epoch)
+
+
+def _log_losses_without_step(writer, history, epoch):
+    writer.add_scalar("loss/train", history.train_loss[-1])
+    writer.add_scalar("loss/valid", history.valid_loss[-1])
+
+
+# (exercise, an answer that the lab could not use, a part of the message)
+BROKEN_CONTRACTS = [
+    ("relu_backward", lambda dout, x: torch.tensor(dout * (x > 0)), "return a numpy array"),
+    (
+        "linear_backward",
+        lambda dout, x, W: (dout @ W.T, x.T @ dout, torch.tensor(dout.sum(0))),
+        "db is a torch tensor",
+    ),
+    (
+        "bce_grad",
+        lambda p, y: ((p - y) / (p * (1 - p)) / len(p)).astype(np.float32),
+        "float32, but the lab's arrays are float64",
+    ),
+    ("gradients", _gradients_into_column, "got a numpy array of shape (4, 1)"),
+    (
+        "sgd_step",
+        _sgd_step_in_place,
+        "changes its argument `params` in place. Hint: `params -= lr * grads`",
+    ),
+    ("polar_features", _polar_in_numpy, "features is a numpy array"),
+    ("polar_features", _polar_via_float64, "float64, but the input is float32"),
+    ("mlp_forward", _mlp_forward_to_numpy, "return a torch tensor"),
+    ("log_gradients", _log_gradients_without_none_check, "param.grad is None: skip those"),
+    (
+        "log_losses",
+        _log_losses_with_add_scalars,
+        "it called writer.add_scalars; this exercise asks for writer.add_scalar",
+    ),
+    ("log_losses", _log_losses_without_step, "'loss/train' was logged without a step"),
+    ("he_std", lambda fan_in: torch.tensor(2 / fan_in).sqrt(), "return a plain number"),
+    (
+        "leaky_relu_gain",
+        lambda alpha: np.array([2 / (1 + alpha**2)]) ** 0.5,
+        "should be one number",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "answer", "said"), BROKEN_CONTRACTS)
+def test_an_answer_the_lab_cannot_use_is_wrong_in_the_labs_terms(name, answer, said, capsys):
+    verdict = judge(name, answer)
+    assert verdict.status == WRONG and said in verdict.message, verdict.message
+    assert "RecordingWriter" not in verdict.message + capsys.readouterr().out
+
+
+def _gradients_vectorised(x1, x2, x3, y, a, b, c, d):
+    X = np.column_stack([np.ones_like(x1), x1, x2, x3])
+    r = X @ np.array([a, b, c, d]) - y
+    return X.T @ r / len(r)
+
+
+def _gradients_looped(x1, x2, x3, y, a, b, c, d):
+    n, grads = len(y), [0.0, 0.0, 0.0, 0.0]
+    for i in range(n):
+        r = a + b * x1[i] + c * x2[i] + d * x3[i] - y[i]
+        for j, factor in enumerate((1.0, x1[i], x2[i], x3[i])):
+            grads[j] += r * factor / n
+    return grads
+
+
+def _polar_with_hypot(x):
+    theta, r = torch.atan2(x[:, 1], x[:, 0]), torch.hypot(x[:, 0], x[:, 1])
+    return torch.column_stack([theta.cos(), theta.sin(), r.cos(), r.sin()])
+
+
+def _log_gradients_as_numpy(writer, model, epoch):
+    for name, param in model.named_parameters():
+        if param.grad is not None:
+            writer.add_histogram("grads/" + name, param.grad.cpu().numpy(), global_step=epoch)
+
+
+def _log_losses_as_tensors(writer, history, epoch):
+    writer.add_scalar("loss/valid", torch.tensor(history.valid_loss[-1]), global_step=epoch)
+    writer.add_scalar("loss/train", np.float32(history.train_loss[-1]), epoch)
+
+
+# (exercise, a right answer in another form than the reference)
+OTHER_RIGHT_FORMS = [
+    ("gradients", _gradients_vectorised),
+    ("gradients", _gradients_looped),
+    (
+        "sgd_step",
+        lambda params, grads, lr: [p - lr * g for p, g in zip(params, grads, strict=True)],
+    ),
+    ("relu_backward", lambda dout, x: np.where(x > 0, dout, 0.0)),
+    ("linear_backward", lambda dout, x, W: [dout @ W.T, x.T @ dout, np.sum(dout, axis=0)]),
+    ("bce_grad", lambda p, y: (-y / p + (1 - y) / (1 - p)) / p.shape[0]),
+    ("mlp_forward", lambda layers, x: torch.nn.Sequential(*layers)(x)),
+    ("polar_features", _polar_with_hypot),
+    ("log_gradients", _log_gradients_as_numpy),
+    ("log_losses", _log_losses_as_tensors),
+    ("he_std", lambda fan_in: np.sqrt(2 / fan_in)),
+    ("xavier_std", lambda fan_in, fan_out: (1 / ((fan_in + fan_out) / 2)) ** 0.5),
+    ("leaky_relu_gain", lambda alpha: (2 / (1 + alpha * alpha)) ** 0.5),
+]
+
+
+@pytest.mark.parametrize(("name", "answer"), OTHER_RIGHT_FORMS)
+def test_every_right_form_passes(name, answer):
+    for seed in range(3):
+        verdict = judge(name, answer, seed=seed)
+        assert verdict.status == PASSED, verdict.message
+
+
+# ---------------------------------------------------------------- messages a student can act on
+
+
+def test_a_constant_written_in_is_shown_with_the_inputs():
+    verdict = judge("he_std", lambda fan_in: (2 / 200) ** 0.5)
+    assert verdict.message.startswith("with fan_in=")
+    assert "it gives the same result with fan_in=" in verdict.message
+
+
+def test_an_edge_case_is_named_by_its_input():
+    verdict = judge("leaky_relu_gain", lambda alpha: 2**0.5)  # ReLU's gain, whatever α
+    assert verdict.message.startswith("with alpha=1: gain: expected 1, got 1.41421")
+
+
+def test_in_place_hint_belongs_to_the_exercise():
+    verdict = judge("sgd_step", _sgd_step_in_place)
+    assert "dout" not in verdict.message
+
+
+def test_history_changed_in_place_is_wrong():
+    def pops(writer, history, epoch):
+        writer.add_scalar("loss/train", history.train_loss.pop(), epoch)
+        writer.add_scalar("loss/valid", history.valid_loss.pop(), epoch)
+
+    verdict = judge("log_losses", pops)
+    assert "changes its argument `history` in place" in verdict.message
+
+
+def test_gradients_changed_in_place_are_wrong():
+    def zeroes(writer, model, epoch):
+        for name, param in model.named_parameters():
+            if param.grad is not None:
+                writer.add_histogram(f"grads/{name}", param.grad, epoch)
+                param.grad.zero_()
+
+    verdict = judge("log_gradients", zeroes)
+    assert "changes its argument `model` in place" in verdict.message
+    assert "the optimizer's step still needs param.grad" in verdict.message
+
+
+def test_polar_features_through_numpy_is_wrong_even_when_it_returns_float32():
+    def through_numpy(x):
+        return torch.from_numpy(_polar_in_numpy(x))  # float32 on the CPU, but not on a GPU
+
+    verdict = judge("polar_features", through_numpy)
+    assert verdict.status == WRONG and "which may be a GPU" in verdict.message
+
+
+def test_logging_the_whole_loss_list_gets_its_hint():
+    def whole_list(writer, history, epoch):
+        writer.add_scalar("loss/train", history.train_loss, epoch)
+
+    verdict = judge("log_losses", whole_list)
+    assert "value must be one number, got a list" in verdict.message
+    assert verdict.message.endswith(
+        "Hint: log one number per tag, this epoch's loss: history.train_loss[-1]"
+    )

@@ -5,8 +5,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from dllab.data import spiral, split
 from dllab.lightning_mlp import BestValidation, Points, SpiralMLP, loader, loaders
-from dllab.spiral import spiral, split
 
 
 @pytest.fixture(scope="module")

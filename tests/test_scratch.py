@@ -76,16 +76,22 @@ def test_linear_is_he_initialized_from_its_generator():
 
 def test_bad_shapes_name_the_expected_shape():
     layer = Linear(3, 2, rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"expects shape \(N, 3\), got \(4, 2\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"x must be a numpy array of shape \(N, 3\), got an array of shape \(4, 2\)",
+    ):
         layer.forward(np.zeros((4, 2)))
     layer.forward(np.zeros((4, 3)))
-    with pytest.raises(ValueError, match=r"dout expects shape \(4, 2\), got \(4, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"dout must be a numpy array of shape \(4, 2\), got an array of shape \(4, 3\)",
+    ):
         layer.backward(np.zeros((4, 3)))
     relu = ReLU()
     relu.forward(np.zeros((2, 2)))
-    with pytest.raises(ValueError, match=r"expects shape \(2, 2\), got \(2,\)"):
+    with pytest.raises(ValueError, match=r"of shape \(2, 2\), got an array of shape \(2,\)"):
         relu.backward(np.zeros(2))
-    with pytest.raises(ValueError, match=r"bce: y expects shape \(3, 1\)"):
+    with pytest.raises(ValueError, match=r"bce: y must be a numpy array of shape \(3, 1\)"):
         bce(np.full((3, 1), 0.5), np.zeros(3))
 
 

@@ -67,9 +67,9 @@ def test_setup_says_when_python_is_missing(tmp_path):
 def test_lab_unknown_name_lists_available_labs():
     done = run(SCRIPTS / "lab.sh", "nonsense")
     assert done.returncode == 2
-    assert "unknown lab 'nonsense'" in done.stderr
-    for stem in ["01_gradient_descent", "03_spiral", "05_weight_initialization"]:
-        assert stem in done.stderr
+    assert "no lab 'nonsense'" in done.stderr
+    for name in ["1 (gradient_descent)", "3 (spiral)", "5 (weight_initialization)"]:
+        assert name in done.stderr
 
 
 def test_lab_without_argument_prints_usage():
@@ -83,13 +83,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_tensorboard(logdir, first_port):
+def start_tensorboard(logdir, first_port, env=None):
+    """Start tensorboard.sh on logdir (None: no argument, the default runs/)."""
     proc = subprocess.Popen(
-        [str(SCRIPTS / "tensorboard.sh"), str(logdir)],
+        [str(SCRIPTS / "tensorboard.sh"), *([] if logdir is None else [str(logdir)])],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "TB_PORT": str(first_port)},
+        env={**os.environ, "TB_PORT": str(first_port), **(env or {})},
     )
     lines = []
     while True:  # the script prints its URL before TensorBoard starts
@@ -130,15 +131,23 @@ def _cmdline(proc_dir: Path) -> str:
         return ""
 
 
-def test_tensorboard_serves_creates_logdir_and_stops(tmp_path):
-    logdir = tmp_path / "fresh" / "logs"
+def test_tensorboard_serves_default_runs_creating_it_and_stops(tmp_path):
+    logdir = tmp_path / "fresh" / "runs"
     port = free_port()
-    proc, got, _ = start_tensorboard(logdir, port)
+    proc, got, printed = start_tensorboard(None, port, env={"LAB_RUNS_DIR": str(logdir)})
     try:
-        assert got == port and logdir.is_dir()
+        assert got == port and logdir.is_dir() and f"TensorBoard on {logdir}:" in printed
         assert wait_for_http(got, proc) == 200
     finally:
         stop_cleanly(proc, logdir)
+
+
+def test_tensorboard_refuses_a_logdir_that_does_not_exist(tmp_path):
+    missing = tmp_path / "runs" / "04_tensorbord"  # a typo
+    done = run(SCRIPTS / "tensorboard.sh", missing)
+    assert done.returncode != 0
+    assert f"logdir '{missing}' does not exist; allowed: an existing folder" in done.stderr
+    assert not missing.exists() and not missing.parent.exists()
 
 
 def test_tensorboard_moves_to_next_port_when_taken(tmp_path):

@@ -3,8 +3,8 @@ import pytest
 import torch
 from torch import nn
 
+from dllab.data import radius_split, spiral, split
 from dllab.models import MLP, Features, polar_features
-from dllab.spiral import radius_split, spiral, split
 
 
 def test_spiral_shapes_balance_and_determinism():
@@ -20,7 +20,7 @@ def test_spiral_shapes_balance_and_determinism():
 
 
 def test_spiral_rejects_bad_size():
-    with pytest.raises(ValueError, match="n_per_class must be at least 1, got 0"):
+    with pytest.raises(ValueError, match="n_per_class must be a positive int, got 0"):
         spiral(0, seed=1)
 
 
@@ -64,7 +64,7 @@ def test_mlp_structure():
 def test_mlp_rejects_bad_arguments():
     with pytest.raises(ValueError, match=r"activation='swish' is unknown; allowed: \['leaky_relu'"):
         MLP(2, [4], activation="swish")
-    with pytest.raises(ValueError, match="sizes must be positive"):
+    with pytest.raises(ValueError, match=r"hidden\[1\] must be a positive int, got 0"):
         MLP(2, [4, 0])
 
 
@@ -76,3 +76,32 @@ def test_polar_features_are_periodic_in_radius():
     features = Features(polar_features)
     assert features(point).shape == (1, 4)
     torch.testing.assert_close(features(point), features(further), atol=1e-5, rtol=0)
+
+
+def test_mlp_layers_have_names_and_compute_what_a_plain_stack_computes():
+    torch.manual_seed(0)
+    mlp = MLP(2, [20, 15], activation="relu")
+    assert list(dict(mlp.layers.named_children())) == [
+        "hidden1",
+        "relu1",
+        "hidden2",
+        "relu2",
+        "output",
+    ]
+    assert [name for name, _ in mlp.named_parameters()][:2] == [
+        "layers.hidden1.weight",
+        "layers.hidden1.bias",
+    ]
+    assert list(dict(MLP(2, [12, 6], activation=None).layers.named_children())) == [
+        "hidden1",
+        "hidden2",
+        "output",
+    ]
+    assert list(dict(MLP(2, []).layers.named_children())) == ["output"]
+    # the same seed draws the same weights as an unnamed Sequential of the same layers
+    torch.manual_seed(0)
+    plain = nn.Sequential(
+        nn.Linear(2, 20), nn.ReLU(), nn.Linear(20, 15), nn.ReLU(), nn.Linear(15, 1)
+    )
+    x = torch.randn(9, 2)
+    torch.testing.assert_close(mlp(x), plain(x), rtol=0, atol=0)

@@ -1,11 +1,9 @@
-import threading
-
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from dllab.data import spiral, split
 from dllab.models import MLP
-from dllab.spiral import spiral, split
 from dllab.tblog import TensorBoardLogger
 from dllab.train import fit
 
@@ -36,24 +34,33 @@ def test_logger_writes_every_dashboard(tmp_path):
             device="cpu",
             callbacks=[logger],
         )
-        logger.log_hparams({"accuracy": 0.5})
     assert logger.run_dir.parent == tmp_path / "runs" / "lab"
-    assert logger.run_dir.name.endswith("-lr0.01")
+    assert logger.run_dir.name.startswith("lr0.01-")  # what differs first: legends cut names
 
     events = EventAccumulator(str(logger.run_dir), size_guidance={"histograms": 0, "images": 0})
     events.Reload()
     tags = events.Tags()
-    assert {"loss/train", "loss/valid", "hparam/accuracy"} <= set(tags["scalars"])
+    # the hparams' metrics are the loss curves' last values: no one-point charts in Scalars
+    assert set(tags["scalars"]) == {"loss/train", "loss/valid"}
     assert [e.step for e in events.Scalars("loss/train")] == [1, 2, 3, 4]
-    assert {"params/layers.0.weight", "params/layers.2.bias", "grads/layers.0.weight"} <= set(
-        tags["histograms"]
-    )
-    assert [e.step for e in events.Histograms("params/layers.0.weight")] == [0, 2, 4]
-    assert [e.step for e in events.Histograms("grads/layers.0.weight")] == [2, 4]  # none at 0
+    assert set(tags["histograms"]) == {
+        f"{kind}/layers.{layer}.{p}"
+        for kind in ("params", "grads")
+        for layer in ("hidden1", "output")
+        for p in ("weight", "bias")
+    }
+    assert [e.step for e in events.Histograms("params/layers.hidden1.weight")] == [0, 2, 4]
+    assert [e.step for e in events.Histograms("grads/layers.hidden1.weight")] == [2, 4]
     assert [e.step for e in events.Images("decision_boundary")] == [0, 4]
     assert tags["graph"] is True
-    plugins = {p for p in events.PluginTagToContent("hparams")}  # session start/end, experiment
-    assert {"_hparams_/experiment", "_hparams_/session_start_info"} <= plugins
+    content = events.PluginTagToContent("hparams")
+    assert set(content) == {
+        "_hparams_/experiment",
+        "_hparams_/session_start_info",
+        "_hparams_/session_end_info",
+    }
+    experiment = content["_hparams_/experiment"]
+    assert b"loss/train" in experiment and b"loss/valid" in experiment and b"lr" in experiment
 
 
 def test_two_runs_get_two_directories():
@@ -65,20 +72,68 @@ def test_two_runs_get_two_directories():
 
 
 def test_logger_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="every must be a positive number of epochs, got 0"):
+    with pytest.raises(ValueError, match="every must be a positive int, got 0"):
         TensorBoardLogger("lab", "x", hparams={}, every=0)
     with pytest.raises(ValueError, match="image_epochs needs boundary"):
         TensorBoardLogger("lab", "x", hparams={}, image_epochs=[0])
 
 
-def test_events_are_written_in_place_without_a_writer_thread():
-    threads = threading.active_count()
-    with TensorBoardLogger("lab", "inline", hparams={}) as logger:
-        assert threading.active_count() == threads  # the EventFileWriter's thread is gone
-        for step in range(3):
-            logger.writer.add_scalar("loss/train", 1.0 / (step + 1), step)
-        # Not flushed, not closed: TensorBoard already sees every event, as it would live.
-        events = EventAccumulator(str(logger.run_dir))
-        events.Reload()
-        assert [e.value for e in events.Scalars("loss/train")] == pytest.approx([1, 0.5, 1 / 3])
-    assert len(list(logger.run_dir.glob("events.out.tfevents.*"))) == 1  # one file per run
+def test_failed_run_leaves_no_folder_and_says_so(tmp_path):
+    with TensorBoardLogger("lab", "lr0.01", hparams={"lr": 0.01}) as done:
+        done.writer.add_scalar("loss/train", 0.5, 1)
+    with pytest.raises(FloatingPointError) as failure:
+        with TensorBoardLogger("lab", "lr0.1", hparams={"lr": 0.1}) as failed:
+            failed.writer.add_scalar("loss/train", 0.5, 1)
+            raise FloatingPointError("the training loss became nan in epoch 2")
+    assert not failed.run_dir.exists()  # TensorBoard would list a half-written run
+    assert f"removed the unfinished run {failed.run_dir}" in failure.value.__notes__[0]
+    assert [d.name for d in (tmp_path / "runs" / "lab").iterdir()] == [done.run_dir.name]
+    assert len(list(done.run_dir.glob("events.out.tfevents.*"))) == 1
+
+
+@pytest.mark.script
+def test_tensorboard_script_shows_every_logged_image(tmp_path):
+    """TensorBoard keeps 10 images per tag unless told; lab 4 logs 13 for one run."""
+    import json
+    import os
+    import subprocess
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    import numpy as np
+
+    with TensorBoardLogger("lab", "images", hparams={}) as logger:
+        for step in range(13):
+            logger.writer.add_image("decision_boundary", np.zeros((3, 4, 4)), step)
+    script = Path(__file__).resolve().parents[1] / "scripts" / "tensorboard.sh"
+    proc = subprocess.Popen(
+        [str(script), str(logger.run_dir.parent)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "TB_PORT": "6300"},
+    )
+    try:
+        line = ""
+        while "http://127.0.0.1:" not in line:
+            line = proc.stdout.readline()
+            assert line, "tensorboard.sh ended early"
+        port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+        url = (
+            f"http://127.0.0.1:{port}/data/plugin/images/images"
+            f"?run={logger.run_dir.name}&tag=decision_boundary"
+        )
+        steps, deadline = [], time.monotonic() + 90
+        while len(steps) < 13 and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as answer:
+                    steps = [image["step"] for image in json.load(answer)]
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.5)
+        assert steps == list(range(13))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc.stdout.close()

@@ -5,9 +5,9 @@ import pytest
 import torch
 from torch import nn
 
+from dllab.data import spiral, split
 from dllab.metrics import binary_metrics, evaluate, predict_proba
 from dllab.models import MLP
-from dllab.spiral import spiral, split
 from dllab.train import fit
 
 
@@ -105,8 +105,14 @@ def test_fit_rejects_bad_arguments(change, message):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"train": (np.zeros((0, 2)), np.zeros(0))}, r"data\['train'\] is empty"),
-        ({"train": (np.zeros((5, 2)), np.zeros(4))}, "X has 5 rows but y has 4"),
+        (
+            {"train": (np.zeros((0, 2)), np.zeros(0))},
+            r"data\['train'\] X must be .* with at least one row, got an array of shape \(0, 2\)",
+        ),
+        (
+            {"train": (np.zeros((5, 2)), np.zeros(4))},
+            r"y must be one label per row of X \(5 rows\), got an array of shape \(4,\)",
+        ),
         ({"valid": (np.zeros((5, 2)), np.zeros(5))}, "needs a 'train' entry"),
     ],
 )
@@ -158,3 +164,28 @@ def test_predict_proba_keeps_training_mode_and_evaluate_is_perfect_on_separable_
         "roc_auc": 1.0,
     }
     assert math.isclose(prob.sum(), 2.0, rel_tol=1e-6)
+
+
+def test_early_stopped_run_ends_its_progress_bar_as_finished(data, monkeypatch):
+    """A bar left at n < total turns red ("failed") in a notebook; an early stop is a success."""
+    import io
+
+    from tqdm import tqdm as std_tqdm
+
+    import dllab.train
+
+    closed = []
+
+    class Recording(std_tqdm):
+        def close(self):
+            if not self.disable:
+                closed.append((self.n, self.total))
+            super().close()
+
+    monkeypatch.setattr(dllab.train, "tqdm", lambda *a, **k: Recording(*a, file=io.StringIO(), **k))
+    _, history = train(data, lr=0.05, num_epochs=500, patience=5, min_delta=0.05, progress=True)
+    assert history.stopped_early
+    assert closed == [(history.epochs, history.epochs)]
+    closed.clear()
+    _, history = train(data, num_epochs=7, progress=True)
+    assert closed == [(7, 7)]

@@ -1,6 +1,7 @@
 import functools
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -8,87 +9,50 @@ from torch import nn
 
 from dllab.models import MLP
 from dllab.weight_init import (
-    Scheme,
-    activation_stats,
+    FLOAT32_MAX,
+    FLOAT32_SUBNORMAL,
+    FLOAT32_TINY,
     gain,
     initialize,
     kaiming_normal,
     kaiming_uniform,
     normal,
+    plot_activation_stats,
     uniform,
     xavier_normal,
     xavier_uniform,
 )
 
-D = 1000
 ALPHA = 0.2
 
 
-@pytest.fixture(scope="module")
-def stats():
-    corrected = math.sqrt(2 / ((1 + ALPHA**2) * D))
-    schemes = {
-        "normal(0, 1)": Scheme("normal", 1.0),
-        "normal(0, 0.01)": Scheme("normal", 0.01),
-        "He": Scheme("normal", math.sqrt(2 / D)),
-        "leaky He": Scheme("normal", math.sqrt(2 / D), "leaky_relu", ALPHA),
-        "leaky corrected": Scheme("normal", corrected, "leaky_relu", ALPHA),
-    }
-    return activation_stats(schemes, depth=50, width=D, seed=1234)
+def test_plot_activation_stats_marks_float32_limits_and_keeps_the_legend_off_the_axes():
+    layers = np.arange(1, 31)
+    stats = {"up": (0.7 * 10.0**layers, 10.0**layers), "down": (0.7 * 0.1**layers, 0.1**layers)}
+    fig = plot_activation_stats(stats, title="ReLU, scale 1: 30 layers", float32_limits=True)
+    ax_std, ax_ratio = fig.axes
+    assert ax_std.get_yscale() == "log" and ax_ratio.get_yscale() == "linear"
+    low, high = ax_std.get_ylim()
+    assert low <= FLOAT32_SUBNORMAL and high >= 1e30  # every limit and the data show
+    ys = [line.get_ydata() for line in ax_std.get_lines()]
+    assert any(np.isclose(y[0], FLOAT32_SUBNORMAL) for y in ys)  # the dotted line
+    np.testing.assert_allclose(ax_ratio.get_lines()[0].get_ydata(), 0.7)  # mean ÷ std
+    assert ax_std.get_legend() is None and ax_ratio.get_legend() is None
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[:2] == ["up", "down"] and any("float32" in label for label in labels)
+    assert all(ax.get_xlabel() == "layer" and ax.get_ylabel() for ax in fig.axes)
+    assert fig._suptitle.get_text() == "ReLU, scale 1: 30 layers"
+    styles = [line.get_linestyle() for line in ax_std.get_lines()[:2]]
+    assert styles[0] != styles[1]  # curves that coincide stay distinguishable
+    plt.close(fig)
 
 
-def test_relu_he_keeps_the_std_within_a_factor_2_over_50_layers(stats):
-    std = stats["He"].std
-    assert len(std) == 50
-    assert 0.5 < std[49] / std[0] < 2
-
-
-def test_normal_1_explodes_and_normal_001_vanishes_by_layer_10(stats):
-    assert stats["normal(0, 1)"].std[9] > 1e6
-    assert stats["normal(0, 0.01)"].std[9] < 1e-6
-    assert np.all(np.isfinite(stats["normal(0, 1)"].std))
-
-
-def test_leaky_relu_correction_stays_closer_to_constant(stats):
-    def drift(s):
-        return abs(math.log(s.std[-1] / s.std[0]))
-
-    assert drift(stats["leaky corrected"]) < drift(stats["leaky He"])
-
-
-def test_common_random_numbers_make_relu_schemes_exact_rescalings(stats):
-    # ReLU is positively homogeneous, so with the same draws scale s gives s^layer times scale 1.
-    ratio = stats["normal(0, 0.01)"].std / stats["normal(0, 1)"].std
-    np.testing.assert_allclose(ratio, 0.01 ** np.arange(1, 51), rtol=1e-9)
-
-
-def test_activation_stats_is_deterministic_and_seeded():
-    schemes = {"a": Scheme("uniform", 0.05, "tanh")}
-    first = activation_stats(schemes, depth=3, width=50, seed=7)["a"]
-    again = activation_stats(schemes, depth=3, width=50, seed=7)["a"]
-    other = activation_stats(schemes, depth=3, width=50, seed=8)["a"]
-    assert np.array_equal(first.std, again.std) and not np.array_equal(first.std, other.std)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"depth": 0}, "depth must be an int of at least 1, got 0"),
-        ({"width": 0}, "width must be an int of at least 1"),
-        (
-            {"schemes": {"x": Scheme("normal", 1.0, "swish")}},
-            r"activation='swish' is unknown; allowed: \('linear', 'relu', 'leaky_relu', 'tanh'\)",
-        ),
-        (
-            {"schemes": {"x": Scheme("cauchy", 1.0)}},
-            r"dist='cauchy' is unknown; allowed: \('normal', 'uniform'\)",
-        ),
-    ],
-)
-def test_activation_stats_rejects_bad_arguments(kwargs, message):
-    args = {"schemes": {"x": Scheme("normal", 1.0)}, "depth": 2, "width": 10} | kwargs
-    with pytest.raises(ValueError, match=message):
-        activation_stats(args.pop("schemes"), **args)
+def test_plot_activation_stats_shows_two_decades_around_small_wiggles():
+    stds = np.array([0.8, 0.9, 0.7, 0.85])
+    fig = plot_activation_stats({"He": (0.68 * stds, stds)}, title="He")
+    low, high = fig.axes[0].get_ylim()
+    assert high / low >= 99 and low < 0.7 and high > 0.9  # no float32 band: no such range
+    plt.close(fig)
 
 
 def test_gain_values_and_unknown_name():
@@ -166,7 +130,9 @@ def test_initializers_use_their_generator():
     a = kaiming_normal((20, 10), generator=torch.Generator().manual_seed(3))
     b = kaiming_normal((20, 10), generator=torch.Generator().manual_seed(3))
     assert torch.equal(a, b)
-    with pytest.raises(ValueError, match=r"shape \(fan_out, fan_in\)"):
+    with pytest.raises(
+        ValueError, match=r"shape \(fan_out, fan_in\): two positive ints, got \(5,\)"
+    ):
         xavier_normal((5,), generator=torch.Generator())
 
 
@@ -180,3 +146,19 @@ def test_initialize_sets_every_linear_layer():
     for layer in linears:
         assert torch.equal(layer.weight, 0.5 * torch.randn(layer.weight.shape, generator=expected))
         assert torch.count_nonzero(layer.bias) == 0
+
+
+def test_float32_limits_are_numpys():
+    finfo = np.finfo(np.float32)
+    assert FLOAT32_MAX == float(finfo.max) and FLOAT32_TINY == float(finfo.tiny)
+    assert FLOAT32_SUBNORMAL == FLOAT32_TINY * finfo.eps  # 2^-126 · 2^-23 = 2^-149
+
+
+def test_nn_linear_default_is_kaiming_uniform_with_a_sqrt5():
+    # What lab 5's summary says: bound gain(leaky_relu, √5) · √3 / √fan_in = 1 / √fan_in.
+    torch.manual_seed(0)
+    weight = nn.Linear(400, 600).weight.detach()
+    bound = gain("leaky_relu", math.sqrt(5)) * math.sqrt(3) / math.sqrt(400)
+    assert bound == pytest.approx(1 / math.sqrt(400))
+    assert weight.abs().max() <= bound and weight.abs().max() > 0.99 * bound
+    assert weight.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.02)

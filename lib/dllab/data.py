@@ -1,6 +1,8 @@
-"""Small synthetic data sets of labs 1 and 2, each drawn from an explicit seed."""
+"""The labs' synthetic data sets, each drawn from an explicit seed, and their splits."""
 
 import numpy as np
+
+from dllab import validate
 
 TRUE_COEF = (3.0, -2.0, 1.0, -1.0)  # a, b, c, d of the lecture's linear model
 INPUT_MEANS = (2.0, 3.0, 1.0)  # x1 ~ N(2, 1), x2 ~ N(3, 1), x3 ~ N(1, 1)
@@ -11,10 +13,13 @@ def linear_data(n: int = 1000, *, seed: int, coef=TRUE_COEF, noise: float = 1.0)
 
     Returns X of shape (n, 3) and y of shape (n,), float64.
     """
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    if len(coef) != 4:
-        raise ValueError(f"coef must be (a, b, c, d), got {coef!r}")
+    validate.integer("n", n)
+    validate.seed("seed", seed)
+    validate.number("noise", noise, minimum=0)
+    if isinstance(coef, str) or not hasattr(coef, "__len__") or len(coef) != 4:
+        validate.fail("coef", "(a, b, c, d): four numbers", validate.describe(coef))
+    for name, value in zip("abcd", coef, strict=True):
+        validate.number(f"coef {name}", value)
     rng = np.random.default_rng(seed)
     X = rng.normal(loc=INPUT_MEANS, scale=1.0, size=(n, 3))
     a, b, c, d = coef
@@ -27,9 +32,86 @@ def binary_points(n: int = 8, *, seed: int):
 
     Returns X of shape (n, 2) and y of shape (n, 1), float64.
     """
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
+    validate.integer("n", n)
+    validate.seed("seed", seed)
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n, 2))
     y = rng.integers(0, 2, size=(n, 1)).astype(np.float64)
     return X, y
+
+
+# ---------------------------------------------------------------- the lecture's two spirals
+
+
+def spiral(n_per_class: int, *, n_loops: float = 3.5, noise: float = 0.6, seed: int):
+    """Two spirals, class 1 the mirror image of class 0, shuffled.
+
+    r = sqrt(U(0,1))·n_loops·2π; class 0 = (−cos(r)·r + U(0,1)·noise, sin(r)·r + U(0,1)·noise).
+    Returns X of shape (2·n_per_class, 2) and y of shape (2·n_per_class,), both float32.
+    """
+    validate.integer("n_per_class", n_per_class)
+    validate.number("n_loops", n_loops, positive=True)
+    validate.number("noise", noise, minimum=0)
+    validate.seed("seed", seed)
+    rng = np.random.default_rng(seed)
+    r = np.sqrt(rng.uniform(size=n_per_class)) * n_loops * 2 * np.pi
+    class0 = np.column_stack(
+        [
+            -np.cos(r) * r + rng.uniform(size=n_per_class) * noise,
+            np.sin(r) * r + rng.uniform(size=n_per_class) * noise,
+        ]
+    )
+    X = np.concatenate([class0, -class0])
+    y = np.concatenate([np.zeros(n_per_class), np.ones(n_per_class)])
+    order = rng.permutation(len(X))
+    return X[order].astype(np.float32), y[order].astype(np.float32)
+
+
+def split(X, y, *, n_test: int = 1024, n_valid: int = 1024, seed: int) -> dict:
+    """Seeded splits of fixed sizes: {"train": (X, y), "valid": (X, y), "test": (X, y)}.
+
+    X: (N, D), y: (N,). n_test and n_valid count points; for a fraction f of the data pass
+    round(f * len(X)).
+    """
+    # Imported here: scikit-learn takes ~0.8 s to import, and only splitting needs it.
+    from sklearn.model_selection import train_test_split
+
+    validate.array("X", X)
+    validate.same_length("X", X, "y", y)
+    for name, size in {"n_test": n_test, "n_valid": n_valid}.items():
+        if isinstance(size, float) and 0 < size < 1:
+            validate.fail(
+                name,
+                "a number of points, a positive int",
+                repr(size),
+                hint=f"for a fraction of the {len(X)} points pass round({size} * len(X))",
+                error=TypeError,
+            )
+        validate.integer(name, size)
+    validate.seed("seed", seed)
+    if n_test + n_valid >= len(X):
+        raise ValueError(
+            f"n_test + n_valid = {n_test + n_valid} leaves no training data out of {len(X)} points"
+        )
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=n_test, random_state=seed)
+    X_train, X_valid, y_train, y_valid = train_test_split(
+        X_rest, y_rest, test_size=n_valid, random_state=seed
+    )
+    return {"train": (X_train, y_train), "valid": (X_valid, y_valid), "test": (X_test, y_test)}
+
+
+def radius_split(X, y, r_max: float) -> dict:
+    """Points with radius ≤ r_max as "inside", the rest as "outside": {"inside": (X, y), …}.
+
+    X: (N, 2) numpy array, y: (N,).
+    """
+    validate.array("X", X, columns=2)
+    validate.same_length("X", X, "y", y)
+    validate.number("r_max", r_max, positive=True)
+    inside = np.linalg.norm(X, axis=1) <= r_max
+    if inside.all() or not inside.any():
+        raise ValueError(
+            f"r_max={r_max} puts every point on one side; radii span "
+            f"{np.linalg.norm(X, axis=1).min():.1f} to {np.linalg.norm(X, axis=1).max():.1f}"
+        )
+    return {"inside": (X[inside], y[inside]), "outside": (X[~inside], y[~inside])}

@@ -23,10 +23,10 @@ import lightning as L
 import torch
 
 from dllab import get_device
+from dllab.data import spiral, split
 from dllab.lightning_mlp import Points, SpiralMLP, loader
 from dllab.metrics import evaluate
-from dllab.runs import new_run_dir
-from dllab.spiral import spiral, split
+from dllab.session import new_run_dir
 
 LAB = "06_lightning_search"
 # Lightning gathers through a torch function that torch plans to rename; nothing to act on here.

@@ -27,7 +27,7 @@ def report() -> dict:
     import torch
 
     import dllab
-    from dllab.device import get_device
+    from dllab.session import get_device
 
     cuda = torch.cuda.is_available()
     mps = torch.backends.mps.is_available()

@@ -2,15 +2,20 @@
 
 import numpy as np
 
+from dllab import validate
+
 
 def least_squares(X, y):
     """Exact minimizer of ½·mean((a + X·w − y)²).  X: (N, D), y: (N,) → array [a, w_1, …, w_D]."""
+    validate.array("X", X)
+    validate.targets("y", y, n=len(X))
     A = np.column_stack([np.ones(len(X)), X])
     return np.linalg.lstsq(A, y, rcond=None)[0]
 
 
 def standardize(X):
     """Centre and scale each column.  X: (N, D) → (Xs, mean, std), mean and std of shape (D,)."""
+    validate.array("X", X)
     mean, std = X.mean(axis=0), X.std(axis=0)
     if np.any(std == 0):
         raise ValueError(f"cannot standardize a constant column; column std = {std}")
@@ -23,6 +28,12 @@ def to_original_units(params, mean, std):
     params = [a, w_1, …, w_D] of ŷ = a + Σ w_j·(x_j − mean_j)/std_j → [a', b_1, …, b_D] of
     ŷ = a' + Σ b_j·x_j.
     """
+    validate.array("mean", mean, ndim=1)
+    validate.array("std", std, ndim=1)
+    validate.array("params", params, ndim=1)
+    if len(params) != len(mean) + 1:
+        allowed = f"[a, w_1, …, w_D]: {len(mean) + 1} numbers for {len(mean)} columns"
+        validate.fail("params", allowed, validate.describe(params))
     params = np.asarray(params, dtype=float)
     w = params[1:] / std
     return np.concatenate([[params[0] - w @ mean], w])
@@ -30,4 +41,8 @@ def to_original_units(params, mean, std):
 
 def relative_change(previous: float, current: float) -> float:
     """|previous − current| / |current|: the stopping rule's measure of a converged loss."""
+    for name, loss in {"previous": previous, "current": current}.items():
+        if not np.isfinite(loss):
+            hint = "the loss diverged: try a smaller learning rate"
+            validate.fail(name, "a finite loss", repr(loss), hint=hint, error=FloatingPointError)
     return abs(previous - current) / max(abs(current), 1e-300)

@@ -3,14 +3,20 @@
 import numpy as np
 import torch
 
+from dllab import validate
+
 
 @torch.no_grad()
 def predict_proba(model, X, *, batch_size: int = 1024):
     """P(class 1) for every row.  X: (N, D) array or tensor → numpy (N,), float64."""
+    validate.model(model)
+    validate.array("X", X)
+    validate.integer("batch_size", batch_size)
+    validate.one_logit_per_row(model, X)
+    X = torch.as_tensor(X, dtype=torch.float32)
+    device = next(model.parameters(), torch.empty(0)).device  # a model may have no parameters
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
-    X = torch.as_tensor(X, dtype=torch.float32)
     chunks = [
         torch.sigmoid(model(X[i : i + batch_size].to(device))).squeeze(1).cpu()
         for i in range(0, len(X), batch_size)
@@ -24,11 +30,23 @@ def binary_metrics(y_true, prob, *, threshold: float = 0.5) -> dict:
     # Imported here: scikit-learn takes ~0.7 s to import, and predict_proba does not need it.
     from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
 
-    y_true, prob = np.asarray(y_true), np.asarray(prob)
+    validate.array("prob", prob, ndim=1)
+    prob = np.asarray(prob)
+    if prob.min() < 0 or prob.max() > 1:
+        got = f"{validate.describe(prob)} from {prob.min():g} to {prob.max():g}"
+        hint = "logits? apply torch.sigmoid, or use predict_proba(model, X)"
+        validate.fail("prob", "probabilities in [0, 1]", got, hint=hint)
+    y_true = validate.labels("y_true", y_true)
     if y_true.shape != prob.shape:
         raise ValueError(
             f"y_true and prob must have the same shape, got {y_true.shape} and {prob.shape}"
         )
+    if len(np.unique(y_true)) < 2:
+        got = f"only class {int(y_true[0])} in {len(y_true)} labels"
+        validate.fail("y_true", "labels of both classes, 0 and 1 (ROC AUC compares them)", got)
+    threshold = validate.number("threshold", threshold)
+    if not 0 < threshold < 1:
+        validate.fail("threshold", "a number between 0 and 1", repr(threshold))
     return {
         "accuracy": float(accuracy_score(y_true, prob >= threshold)),
         "average_precision": float(average_precision_score(y_true, prob)),
@@ -37,14 +55,7 @@ def binary_metrics(y_true, prob, *, threshold: float = 0.5) -> dict:
 
 
 def evaluate(model, X, y) -> dict:
-    """binary_metrics of `model` on (X, y)."""
+    """binary_metrics of `model` on (X, y).  X: (N, D), y: (N,) or (N, 1) labels 0 and 1."""
+    validate.array("X", X)
+    validate.labels("y", y, n=len(X))
     return binary_metrics(y, predict_proba(model, X))
-
-
-@torch.no_grad()
-def probability_grid(model, lim: float, *, steps: int = 200):
-    """P(class 1) on a grid over [−lim, lim]².  → xs: (steps,), ys: (steps,), P: (steps, steps)."""
-    xs = np.linspace(-lim, lim, steps, dtype=np.float32)
-    gx, gy = np.meshgrid(xs, xs)
-    P = predict_proba(model, np.column_stack([gx.ravel(), gy.ravel()]), batch_size=8192)
-    return xs, xs, P.reshape(steps, steps)

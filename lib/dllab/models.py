@@ -1,7 +1,11 @@
 """Models of lab 3: an MLP from a list of hidden sizes, and polar features of the plane."""
 
+from collections import OrderedDict
+
 import torch
 from torch import nn
+
+from dllab import validate
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "leaky_relu": nn.LeakyReLU, "sigmoid": nn.Sigmoid}
 
@@ -10,7 +14,9 @@ class MLP(nn.Module):
     """Linear layers of the given hidden sizes with `activation` between them; one logit out.
 
     x: (N, n_features) → logits (N, 1). hidden=[] is one linear layer; activation=None stacks
-    linear layers without anything in between (a deep *linear* network).
+    linear layers without anything in between (a deep *linear* network). The layers are named
+    hidden1, relu1, hidden2, …, output, so parameters read `layers.hidden1.weight` (TensorBoard
+    tags, state dicts) instead of positions such as `layers.2.weight`.
     """
 
     def __init__(self, n_features: int, hidden: list[int], activation: str | None = "relu"):
@@ -19,19 +25,24 @@ class MLP(nn.Module):
             raise ValueError(
                 f"activation={activation!r} is unknown; allowed: {sorted(ACTIVATIONS)} or None"
             )
-        if n_features < 1 or any(h < 1 for h in hidden):
-            raise ValueError(
-                f"sizes must be positive, got n_features={n_features}, hidden={hidden}"
+        validate.integer("n_features", n_features)
+        if not isinstance(hidden, list | tuple):
+            validate.fail(
+                "hidden",
+                "a list of hidden-layer sizes, e.g. [10] or [12, 6] ([] for none)",
+                validate.describe(hidden),
+                error=TypeError,
             )
-        sizes = [n_features, *hidden, 1]
-        layers = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
-            layers.append(nn.Linear(n_in, n_out))
+        for i, size in enumerate(hidden):
+            validate.integer(f"hidden[{i}]", size)
+        sizes = [n_features, *hidden]
+        layers = OrderedDict()
+        for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+            layers[f"hidden{k}"] = nn.Linear(n_in, n_out)
             if activation is not None:
-                layers.append(ACTIVATIONS[activation]())
-        if activation is not None:
-            layers.pop()  # no activation after the output layer: it returns logits
-        self.layers = nn.Sequential(*layers)
+                layers[f"{activation}{k}"] = ACTIVATIONS[activation]()
+        layers["output"] = nn.Linear(sizes[-1], 1)  # no activation after it: it returns logits
+        self.layers = nn.Sequential(layers)
 
     def forward(self, x):
         return self.layers(x)
@@ -43,6 +54,10 @@ def polar_features(x):
     x: (N, 2) → (N, 4). A spiral arm is where θ + r is constant (mod 2π), so the class depends
     on these features alone, whatever the radius: a model on them can extrapolate.
     """
+    if not isinstance(x, torch.Tensor):
+        validate.fail("x", "a tensor of shape (N, 2)", validate.describe(x), error=TypeError)
+    if x.ndim != 2 or x.shape[1] != 2:
+        validate.fail("x", "a tensor of shape (N, 2)", validate.describe(x))
     theta = torch.atan2(x[:, 1], x[:, 0])
     r = torch.linalg.vector_norm(x, dim=1)
     return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
@@ -53,6 +68,7 @@ class Features(nn.Module):
 
     def __init__(self, fn):
         super().__init__()
+        validate.function("fn", fn, "a function of a tensor, e.g. polar_features")
         self.fn = fn
 
     def forward(self, x):

@@ -87,7 +87,7 @@ def search_data(n_per_class: int, *, n_loops: float = 1.5, seed: int) -> dict:
     """A smaller spiral for the search (1.5 turns by default, so that a trial of a few hundred steps
     already tells good settings from bad): {"train", "valid", "test"}, a quarter each for
     validation and test."""
-    from dllab.spiral import spiral, split
+    from dllab.data import spiral, split
 
     X, y = spiral(n_per_class, n_loops=n_loops, seed=seed)
     n_held = len(X) // 4
@@ -335,7 +335,7 @@ def main(argv=None) -> int:
         _worker(args)
         return 0
 
-    from dllab.runs import new_run_dir
+    from dllab.session import new_run_dir
 
     if args.run_dir:
         run_dir = Path(args.run_dir).resolve()

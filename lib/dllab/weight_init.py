@@ -1,15 +1,17 @@
-"""Weight initialization by hand, and what each scheme does to activations in a deep stack.
+"""Weight initializers (the references of lab 5) and the plot of its deep-stack experiment.
 
 Shapes follow nn.Linear: a weight has shape (fan_out, fan_in). Every initializer is a scale
 times a standard draw (N(0, 1) or U(−1, 1)) from an explicit generator.
 """
 
 import math
-from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
+
+from dllab import validate
 
 NONLINEARITIES = ("linear", "relu", "leaky_relu", "tanh")
 DISTRIBUTIONS = ("normal", "uniform")
@@ -22,6 +24,7 @@ def gain(nonlinearity: str, alpha: float = 0.01) -> float:
     """
     if nonlinearity not in NONLINEARITIES:
         raise ValueError(f"nonlinearity={nonlinearity!r} is unknown; allowed: {NONLINEARITIES}")
+    validate.number("alpha", alpha, minimum=0)
     return {
         "linear": 1.0,
         "relu": math.sqrt(2.0),
@@ -30,34 +33,62 @@ def gain(nonlinearity: str, alpha: float = 0.01) -> float:
     }[nonlinearity]
 
 
+def _shape(shape) -> tuple:
+    """A weight's shape as a tuple of positive ints (fan_out, fan_in), as nn.Linear stores it."""
+    allowed = "a weight's shape (fan_out, fan_in): two positive ints"
+    if not isinstance(shape, tuple | list | torch.Size):
+        validate.fail("shape", allowed, validate.describe(shape), error=TypeError)
+    if len(shape) != 2:
+        validate.fail("shape", allowed, repr(tuple(shape)))
+    return tuple(validate.integer(f"shape[{i}]", size) for i, size in enumerate(shape))
+
+
+def _generator(generator) -> torch.Generator:
+    if not isinstance(generator, torch.Generator):
+        allowed = "a torch.Generator, e.g. torch.Generator().manual_seed(seed)"
+        validate.fail("generator", allowed, validate.describe(generator), error=TypeError)
+    return generator
+
+
 def _fans(shape) -> tuple[int, int]:
-    if len(shape) != 2 or min(shape) < 1:
-        raise ValueError(f"a weight needs a shape (fan_out, fan_in) of positive sizes, got {shape}")
-    return shape[1], shape[0]
+    fan_out, fan_in = _shape(shape)
+    return fan_in, fan_out
 
 
 def normal(shape, std: float, *, generator: torch.Generator) -> torch.Tensor:
     """W ~ N(0, std²): Var(W) = std²."""
+    shape = _shape(shape)
+    validate.number("std", std, minimum=0)
+    _generator(generator)
     return std * torch.randn(shape, generator=generator)
 
 
 def uniform(shape, bound: float, *, generator: torch.Generator) -> torch.Tensor:
     """W ~ U(−bound, bound): Var(W) = bound² / 3."""
+    shape = _shape(shape)
+    validate.number("bound", bound, minimum=0)
+    _generator(generator)
     return bound * (2 * torch.rand(shape, generator=generator) - 1)
 
 
 def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     """Glorot & Bengio 2010: Var(W) = gain² · 2 / (fan_in + fan_out)."""
+    validate.integer("fan_in", fan_in)
+    validate.integer("fan_out", fan_out)
+    validate.number("gain", gain, positive=True)
     return gain * math.sqrt(2.0 / (fan_in + fan_out))
 
 
 def kaiming_std(fan_in: int, gain: float = math.sqrt(2.0)) -> float:
     """He et al. 2015: Var(W) = gain² / fan_in, i.e. 2 / fan_in for ReLU."""
+    validate.integer("fan_in", fan_in)
+    validate.number("gain", gain, positive=True)
     return gain / math.sqrt(fan_in)
 
 
 def uniform_bound(std: float) -> float:
     """The bound b of U(−b, b) with standard deviation `std`: b = √3 · std."""
+    validate.number("std", std, minimum=0)
     return math.sqrt(3.0) * std
 
 
@@ -91,92 +122,93 @@ def kaiming_uniform(
 @torch.no_grad()
 def initialize(model: nn.Module, init, *, generator: torch.Generator) -> nn.Module:
     """Set every nn.Linear weight of `model` to init(shape, generator=…) and its bias to 0."""
-    for layer in model.modules():
-        if isinstance(layer, nn.Linear):
-            layer.weight.copy_(init(tuple(layer.weight.shape), generator=generator))
-            if layer.bias is not None:
-                layer.bias.zero_()
+    validate.model(model)
+    allowed = "a function init(shape, generator=…) that returns a new weight, e.g. kaiming_normal"
+    if getattr(getattr(init, "func", init), "__module__", None) == "torch.nn.init":
+        hint = (
+            "torch.nn.init functions fill an existing tensor in place; use those of "
+            "dllab.weight_init, e.g. kaiming_normal or functools.partial(normal, std=0.01)"
+        )
+        validate.fail("init", allowed, validate.describe(init), hint=hint, error=TypeError)
+    validate.function("init", init, allowed)
+    _generator(generator)
+    # Every new weight is drawn and checked before the first is copied: a bad init leaves the
+    # model as it was.
+    linears = [layer for layer in model.modules() if isinstance(layer, nn.Linear)]
+    weights = []
+    for layer in linears:
+        shape = tuple(layer.weight.shape)
+        try:
+            W = init(shape, generator=generator)
+        except TypeError as e:
+            validate.fail("init", allowed, validate.describe(init), hint=str(e), error=TypeError)
+        if not isinstance(W, torch.Tensor) or W.shape != shape or not W.isfinite().all():
+            validate.fail(
+                f"init({shape})", f"a finite tensor of shape {shape}", validate.describe(W)
+            )
+        weights.append(W)
+    for layer, W in zip(linears, weights, strict=True):
+        layer.weight.copy_(W)
+        if layer.bias is not None:
+            layer.bias.zero_()
     return model
 
 
-@dataclass(frozen=True)
-class Scheme:
-    """One experiment of a deep stack: W = scale · standard draw, then the activation."""
-
-    dist: str  # "normal": N(0, 1) draws, "uniform": U(−1, 1) draws
-    scale: float  # the std of a normal scheme, the bound of a uniform one
-    activation: str = "relu"
-    alpha: float = 0.2  # slope of leaky_relu for negative inputs
+# float32's limits, as exact constants: numpy computes its smallest subnormal on each access,
+# and gets 0 once something has switched the CPU to flushing subnormals to zero.
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # ≈ 3.4e38, the largest float32
+FLOAT32_TINY = 2.0**-126  # ≈ 1.2e-38, the smallest normal float32
+FLOAT32_SUBNORMAL = 2.0**-149  # ≈ 1.4e-45, the smallest positive (subnormal) float32
 
 
-@dataclass(frozen=True)
-class Stats:
-    """Mean and standard deviation of each layer's output, layer 1 first: arrays (depth,)."""
+def plot_activation_stats(stats: dict, *, title: str, float32_limits: bool = False):
+    """The std of each layer's output (log scale) and its mean ÷ std, one line per scheme.
 
-    mean: np.ndarray
-    std: np.ndarray
-
-
-def _activate(z, scheme: Scheme):
-    if scheme.activation == "relu":
-        return np.maximum(z, 0.0)
-    if scheme.activation == "leaky_relu":
-        return np.where(z > 0, z, scheme.alpha * z)
-    if scheme.activation == "tanh":
-        return np.tanh(z)
-    return z
-
-
-def _column_std(H):
-    """Standard deviation of each column of H, divided by its largest |value| first, so that
-    activations near the float64 limit do not overflow when squared."""
-    top = np.abs(H).max(axis=0)
-    top[top == 0] = 1.0
-    return (H / top).std(axis=0) * top
-
-
-def activation_stats(schemes: dict, *, depth: int = 100, width: int = 1000, seed: int = 0) -> dict:
-    """Push one standardized input through `depth` bias-free layers of `width` per scheme.
-
-    schemes: {name: Scheme}. The input is x ~ U(−1, 1)^width, standardized. Every scheme sees
-    the same standard draws, scaled (common random numbers), so the schemes differ by their
-    scale and activation only; activations are float64 so explosions up to ~1e300 stay finite.
-    Returns {name: Stats}.
+    stats: {name: (means, stds)}, arrays (depth,) with layer 1 first. float32_limits: also mark
+    the largest float32, its smallest normal and its smallest subnormal number on the std axis.
     """
-    if not isinstance(depth, int) or depth < 1:
-        raise ValueError(f"depth must be an int of at least 1, got {depth!r}")
-    if not isinstance(width, int) or width < 1:
-        raise ValueError(f"width must be an int of at least 1, got {width!r}")
-    for name, s in schemes.items():
-        if s.dist not in DISTRIBUTIONS:
-            raise ValueError(
-                f"scheme {name!r}: dist={s.dist!r} is unknown; allowed: {DISTRIBUTIONS}"
-            )
-        if s.activation not in NONLINEARITIES:
-            raise ValueError(
-                f"scheme {name!r}: activation={s.activation!r} is unknown; "
-                f"allowed: {NONLINEARITIES}"
-            )
-    rng = np.random.default_rng(seed)
-    normal_draws = torch.Generator().manual_seed(seed)  # torch draws normals twice as fast
-    x = rng.uniform(-1.0, 1.0, size=width)
-    x = (x - x.mean()) / x.std()
-    H = np.repeat(x[:, None], len(schemes), axis=1)  # one column per scheme: (width, S)
-    scale = np.array([s.scale for s in schemes.values()])
-    columns = {d: [i for i, s in enumerate(schemes.values()) if s.dist == d] for d in DISTRIBUTIONS}
-    means, stds = np.empty((len(schemes), depth)), np.empty((len(schemes), depth))
-    Z = np.empty_like(H)
-    for layer in range(depth):
-        # One draw per kind and layer, shared by every scheme of that kind; drawn in float32
-        # (faster), multiplied in float64.
-        if columns["normal"]:
-            W = torch.randn(width, width, generator=normal_draws).numpy().astype(np.float64)
-            Z[:, columns["normal"]] = W @ H[:, columns["normal"]]
-        if columns["uniform"]:
-            W = (2 * rng.random((width, width), dtype=np.float32) - 1).astype(np.float64)
-            Z[:, columns["uniform"]] = W @ H[:, columns["uniform"]]
-        for i, s in enumerate(schemes.values()):
-            H[:, i] = _activate(scale[i] * Z[:, i], s)
-        means[:, layer] = H.mean(axis=0)
-        stds[:, layer] = _column_std(H)
-    return {name: Stats(means[i], stds[i]) for i, name in enumerate(schemes)}
+    fig, (ax_std, ax_ratio) = plt.subplots(1, 2, figsize=(11, 4.8))
+    styles = ["-", "--", "-.", ":"]
+    for k, (name, (means, stds)) in enumerate(stats.items()):
+        layers = np.arange(1, len(stds) + 1)
+        style = {"color": f"C{k}", "linestyle": styles[k % len(styles)], "linewidth": 1.6}
+        ax_std.plot(layers, stds, label=name, **style)
+        ax_ratio.plot(layers, np.asarray(means) / np.asarray(stds), **style)
+    ax_std.set_yscale("log")
+    if float32_limits:
+        ax_std.axhspan(
+            FLOAT32_TINY,
+            FLOAT32_MAX,
+            color="0.5",
+            alpha=0.12,
+            label=f"float32 normal range {FLOAT32_TINY:.1e} … {FLOAT32_MAX:.1e}",
+        )
+        ax_std.axhline(
+            FLOAT32_SUBNORMAL,
+            color="0.3",
+            linestyle=":",
+            linewidth=1,
+            label=f"smallest float32 > 0 (subnormal) {FLOAT32_SUBNORMAL:.1e}",
+        )
+    else:
+        low, high = ax_std.get_ylim()
+        if high / low < 100:  # at least two decades, so that noise does not look like drift
+            middle = (low * high) ** 0.5
+            ax_std.set_ylim(middle / 10, middle * 10)
+    ax_ratio.axhline(0.0, color="0.5", linewidth=0.8)
+    ax_std.set_ylabel("std of the layer's output (input: std 1)")
+    ax_ratio.set_ylabel("mean ÷ std of the layer's output")
+    ax_std.set_title("scale of the activations")
+    ax_ratio.set_title("their centre, in units of their scale")
+    for ax in (ax_std, ax_ratio):
+        ax.set_xlabel("layer")
+        ax.grid(alpha=0.3)
+    handles, labels = ax_std.get_legend_handles_labels()
+    ncol = 2 if len(labels) > 2 else len(labels)
+    rows = -(-len(labels) // ncol)
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=9, frameon=False)
+    fig.suptitle(title)
+    # Fixed margins (tight_layout on log axes costs more than drawing); room for the legend.
+    bottom = 0.13 + 0.055 * rows
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=bottom, top=0.86, wspace=0.25)
+    return fig

@@ -1,6 +1,7 @@
 """Benchmark: run labs top to bottom as scripts and print wall time, peak memory and output size.
 
-Usage: python -m dllab.bench [--quick] [--repeat N] [lab number ...]   (default: every lab)
+Usage: scripts/bench.sh [--quick] [--repeat N] [lab ...]   (default: every lab)
+A maintainer's tool, not part of the student package: it runs the labs of dllab.labs.
 With --repeat N each lab runs N times and the wall time is the median and the fastest of those
 runs: on a shared machine single runs vary by ±20 %.
 """
@@ -13,8 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-LABS = Path(__file__).resolve().parents[2] / "labs"
-USAGE = "usage: python -m dllab.bench [--quick] [--repeat N] [lab number ...]"
+from dllab.labs import Lab, all_labs, find
+
+USAGE = "usage: scripts/bench.sh [--quick] [--repeat N] [lab ...]"
 
 
 def folder_size(path: Path) -> int:
@@ -22,19 +24,19 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def measure(lab: Path, *, quick: bool) -> dict:
+def measure(lab: Lab, *, quick: bool) -> dict:
     """Run one lab as `python lab.py` from its folder, with its runs in a temporary folder."""
     with tempfile.TemporaryDirectory() as runs:
         env = {**os.environ, "LAB_QUICK": "1" if quick else "0", "LAB_RUNS_DIR": runs}
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, lab.name], cwd=lab.parent, env=env, stdout=subprocess.DEVNULL
+            [sys.executable, lab.path.name], cwd=lab.path.parent, env=env, stdout=subprocess.DEVNULL
         )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
-            raise RuntimeError(f"{lab.name} failed with exit code {proc.returncode}")
+            raise RuntimeError(f"{lab.stem} failed with exit code {proc.returncode}")
         runs_dirs = [d for d in Path(runs).glob("*/*") if d.is_dir()]
         largest = max((folder_size(d) for d in runs_dirs), default=0)
     # ru_maxrss is in KiB on Linux.
@@ -45,7 +47,7 @@ def measure(lab: Path, *, quick: bool) -> dict:
     }
 
 
-def parse(argv: list[str], labs: list[Path]):
+def parse(argv: list[str]):
     """(quick, repeat, labs to run) from the command line; ValueError with a message if bad."""
     quick, repeat, wanted = False, 1, []
     args = iter(argv)
@@ -57,19 +59,14 @@ def parse(argv: list[str], labs: list[Path]):
             if not value.isdigit() or int(value) < 1:
                 raise ValueError(f"--repeat needs a whole number ≥ 1, got {value!r}")
             repeat = int(value)
-        elif arg.isdigit() and any(lab.name.startswith(f"{int(arg):02d}_") for lab in labs):
-            wanted.append(int(arg))
         else:
-            names = ", ".join(lab.stem for lab in labs)
-            raise ValueError(f"no lab {arg}; available: {names}")
-    chosen = [lab for lab in labs if not wanted or int(lab.name[:2]) in wanted]
-    return quick, repeat, chosen
+            wanted.append(arg)
+    return quick, repeat, find(wanted) if wanted else all_labs()
 
 
 def main(argv: list[str]) -> int:
-    labs = sorted(LABS.glob("[0-9][0-9]_*.py"))
     try:
-        quick, repeat, labs = parse(argv, labs)
+        quick, repeat, labs = parse(argv)
     except ValueError as err:
         print(f"bench: {err}\n{USAGE}", file=sys.stderr)
         return 2

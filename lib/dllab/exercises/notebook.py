@@ -1,0 +1,79 @@
+"""Run a percent-cell file (# %%) through a real Jupyter kernel, as VS Code does."""
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+def _client(nb, path: Path, timeout: int) -> NotebookClient:
+    return NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        # The kernel runs on this machine only; its warning about unencrypted local TCP would
+        # be the first thing a student reads. Errors still show.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+
+
+def _kernel_env(env: dict | None) -> dict:
+    kernel_env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    kernel_env.update(env or {})
+    return kernel_env
+
+
+def run_percent_file(path, *, env: dict | None = None, timeout: int = 600):
+    """Execute every cell of `path` in a fresh kernel with the file's folder as working directory.
+
+    env: variables added to the kernel's environment (MPLBACKEND is removed: plots stay inline).
+    Returns the executed notebook; a failing cell raises nbclient's CellExecutionError, whose
+    message shows the cell and its traceback.
+    """
+    path = Path(path)
+    nb = jupytext.read(path, fmt="py:percent")
+    return _client(nb, path, timeout).execute(env=_kernel_env(env))
+
+
+def run_cell_by_cell(path, on_cell: Callable, *, env: dict | None = None, timeout: int = 600):
+    """Execute the code cells of `path` one by one in one kernel, going on after a failing cell.
+
+    on_cell(index, cell, error) is called after each code cell (index: its place in the
+    notebook's cells; error: its CellExecutionError, or None; a cell that runs past `timeout`
+    seconds is interrupted and counts as a TimeoutError). It returns None, or (code, skip):
+    code to run in the kernel right away (e.g. a stand-in for what the cell should have
+    defined), and whether to skip the next code cell. Returns the executed notebook.
+    """
+    path = Path(path)
+    nb = jupytext.read(path, fmt="py:percent")
+    client = _client(nb, path, timeout)
+    client.interrupt_on_timeout = True  # an endless loop in one cell must not stop the rest
+    skip = False
+    with client.setup_kernel(env=_kernel_env(env)):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or skip:
+                skip = skip and cell.cell_type != "code"
+                continue
+            error = None
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as err:
+                error = err
+            if error is not None and error.ename == "KeyboardInterrupt":  # stopped at `timeout`
+                error = CellExecutionError("", "TimeoutError", f"stopped after {timeout} s")
+            then = on_cell(index, cell, error)
+            if then:
+                code, skip = then
+                if code:
+                    for _ in range(2):  # a second time if an interrupt's echo stopped the first
+                        try:
+                            client.execute_cell(nbformat.v4.new_code_cell(code), index)
+                            break
+                        except CellExecutionError:
+                            continue
+    return nb

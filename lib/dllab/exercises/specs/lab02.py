@@ -1,0 +1,138 @@
+"""Exercises of lab 2 (backpropagation): references, random inputs and the usual mistakes."""
+
+import numpy as np
+
+from dllab.exercises.engine import Exercise, kind, numpy_result
+from dllab.scratch import bce_backward as bce_grad
+from dllab.scratch import linear_backward, relu_backward
+
+NUMPY = "the scratch network of this lab works in numpy (the next layer's backward gets it)"
+
+# ---------------------------------------------------------------- inputs and contracts
+
+
+def _relu_inputs(rng):
+    x = rng.normal(size=(int(rng.integers(2, 8)), int(rng.integers(2, 8))))
+    x[0, 0] = 0.0  # PyTorch's convention at the kink: gradient 0
+    return {"dout": rng.normal(size=x.shape), "x": x}
+
+
+def _linear_layer_inputs(rng):
+    n, n_in, n_out = (int(v) for v in rng.integers(2, 9, 3))
+    n_out = n_in + 1 if n_out == n_in else n_out  # different sizes make transposes visible
+    return {
+        "dout": rng.normal(size=(n, n_out)),
+        "x": rng.normal(size=(n, n_in)),
+        "W": rng.normal(size=(n_in, n_out)),
+    }
+
+
+def _one_output_inputs():
+    """The lab's second layer: one output unit, so a transpose or a sum(1) can go unnoticed."""
+    rng = np.random.default_rng(2)
+    return {
+        "dout": rng.normal(size=(8, 1)),
+        "x": rng.normal(size=(8, 4)),
+        "W": rng.normal(size=(4, 1)),
+    }
+
+
+def _bce_inputs(rng):
+    n = int(rng.integers(3, 10))
+    return {"p": rng.uniform(0.05, 0.95, (n, 1)), "y": rng.integers(0, 2, (n, 1)).astype(float)}
+
+
+def _three_arrays(args, returned):
+    if not isinstance(returned, tuple | list) or len(returned) != 3:
+        return f"expected three arrays, `return dx, dW, db`; got {kind(returned)}"
+    for name, value in zip(("dx", "dW", "db"), returned, strict=True):
+        if problem := numpy_result(name, value, args["x"], NUMPY):
+            return problem
+    return None
+
+
+def _relu_dout_of_dout(dout, x):
+    return np.where(dout > 0, dout, 0.0)
+
+
+EXERCISES = {
+    "relu_backward": Exercise(
+        relu_backward,
+        _relu_inputs,
+        "dx = dout where x > 0, else 0",
+        outputs=("dx",),
+        contract=lambda args, dx: numpy_result("dx", dx, args["dout"], NUMPY),
+        in_place="compute a new array (e.g. `dout * (x > 0)`, not `dout[x <= 0] = 0`): the "
+        "caller still needs the original dout",
+        mistakes={
+            "chain rule: dx = dout · relu'(x); multiply by dout": lambda dout, x: (x > 0).astype(
+                float
+            ),
+            "the local gradient is 0 where x ≤ 0: mask dout with x > 0": lambda dout, x: dout,
+            "at x = 0 the gradient is taken as 0 (as in PyTorch): use x > 0, not x >= 0": lambda dout, x: (
+                dout * (x >= 0)
+            ),
+            "the mask comes from the forward input x, not from dout: dout · (x > 0)": _relu_dout_of_dout,
+        },
+    ),
+    "linear_backward": Exercise(
+        linear_backward,
+        _linear_layer_inputs,
+        "dx, dW and db equal the reference",
+        outputs=("dx", "dW", "db"),
+        contract=_three_arrays,
+        cases=(_one_output_inputs,),
+        in_place="compute new arrays; the caller still needs dout, x and W",
+        mistakes={
+            "dW = xᵀ · dout has the shape of W, (n_in, n_out)": lambda dout, x, W: (
+                dout @ W.T,
+                dout.T @ x,
+                dout.sum(0),
+            ),
+            "db sums dout over the batch axis (0): one entry per output unit": lambda dout, x, W: (
+                dout @ W.T,
+                x.T @ dout,
+                dout,
+            ),
+            "sum over the batch, don't average: the 1/N is already inside dout": lambda dout, x, W: (
+                dout @ W.T,
+                x.T @ dout,
+                dout.mean(0),
+            ),
+            "db sums over the batch (axis 0), not over the output units": lambda dout, x, W: (
+                dout @ W.T,
+                x.T @ dout,
+                dout.sum(1),
+            ),
+            "db has the shape of b, (n_out,): dout.sum(axis=0) without keepdims": lambda dout, x, W: (
+                dout @ W.T,
+                x.T @ dout,
+                dout.sum(0, keepdims=True),
+            ),
+        },
+        raised={
+            "matmul": "check the shapes: dx = dout · Wᵀ is (N, n_in), dW = xᵀ · dout is (n_in, n_out)",
+            "shapes": "check the shapes: dx = dout · Wᵀ is (N, n_in), dW = xᵀ · dout is (n_in, n_out)",
+        },
+    ),
+    "bce_grad": Exercise(
+        bce_grad,
+        _bce_inputs,
+        "∂L/∂p = (p − y) / (p(1 − p)) / N",
+        outputs=("dp",),
+        contract=lambda args, dp: numpy_result("dp", dp, args["p"], NUMPY),
+        in_place="compute a new array; the caller still needs p and y",
+        mistakes={
+            "the loss is a mean over the batch: divide by N": lambda p, y: (p - y) / (p * (1 - p)),
+            "(p − y) is the gradient with respect to the logits, not the probabilities": lambda p, y: (
+                (p - y) / len(p)
+            ),
+            "both terms of L depend on p: ∂/∂p of (1 − y)·log(1 − p) is −(1 − y)/(1 − p)": lambda p, y: (
+                -y / p / len(p)
+            ),
+            "L has a minus sign in front: ∂L/∂p = −(y/p − (1 − y)/(1 − p)) / N": lambda p, y: (
+                (y / p - (1 - y) / (1 - p)) / len(p)
+            ),
+        },
+    ),
+}

@@ -1,0 +1,228 @@
+"""Exercises of lab 3 (spiral): references, random inputs and the usual mistakes."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dllab.exercises.engine import Exercise, kind, torch_result
+from dllab.models import polar_features
+
+# ---------------------------------------------------------------- references
+
+
+def mlp_forward(layers, x):
+    """Apply the layers in order, each to the previous one's output."""
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def train_epoch(model, optimizer, X, y, order, batch_size):
+    """One pass over the shuffled training set in minibatches; the mean minibatch loss."""
+    n_batches = len(X) // batch_size  # the last partial minibatch is dropped
+    total = 0.0
+    for k in range(n_batches):
+        batch = order[k * batch_size : (k + 1) * batch_size]
+        optimizer.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(model(X[batch]), y[batch])
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+    return total / n_batches
+
+
+# ---------------------------------------------------------------- inputs and mistakes
+
+
+def _layer_stack(rng):
+    torch.manual_seed(int(rng.integers(2**31)))
+    layers = [nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 1)]
+    return {"layers": layers, "x": torch.randn(int(rng.integers(1, 9)), 3)}
+
+
+def _output_tensor(args, out):
+    if isinstance(out, list | tuple):
+        return f"got {kind(out)}; return only the last layer's output, one tensor"
+    return torch_result("output", out, args["x"], "the model's output feeds the loss")
+
+
+def _point_inputs(rng):
+    r = rng.uniform(0.5, 25, 40)
+    angle = rng.uniform(-np.pi, np.pi, 40)
+    return {
+        "x": torch.tensor(
+            np.column_stack([r * np.cos(angle), r * np.sin(angle)]), dtype=torch.float32
+        )
+    }
+
+
+def _axis_points():
+    """Points on the axes, left of the origin included: where atan(y / x) goes wrong."""
+    return {"x": torch.tensor([[3.0, 0.0], [0.0, 2.0], [-4.0, 0.0], [0.0, -1.5], [-1.0, -1.0]])}
+
+
+def _on_any_device(student):
+    """The lab calls polar_features on dllab.get_device(), maybe a GPU: try a tensor that lives
+    on no CPU (torch's "meta" device, shapes without data) to see that the answer stays in torch."""
+    x = torch.zeros(5, 2, device="meta")
+    try:
+        out = student(x)
+    except Exception:
+        out = None
+    if isinstance(out, torch.Tensor) and out.device == x.device and tuple(out.shape) == (5, 4):
+        return None
+    return (
+        "it works only on tensors in the CPU's memory (it goes through numpy or Python numbers), "
+        "but the lab runs the network on dllab.get_device(), which may be a GPU: compute with "
+        "torch functions on x (torch.atan2, torch.cos, …) and return their result"
+    )
+
+
+def _polar(theta, r):
+    return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
+
+
+def _epoch_inputs(rng):
+    """A small network with its Adam optimizer, and a training set whose size is not a multiple
+    of the batch size (so a kept partial minibatch shows)."""
+    torch.manual_seed(int(rng.integers(2**31)))
+    model = nn.Sequential(nn.Linear(2, 6), nn.ReLU(), nn.Linear(6, 1))
+    batch_size = int(rng.integers(4, 9))
+    n = batch_size * int(rng.integers(3, 6)) + int(rng.integers(1, batch_size))
+    X = torch.tensor(rng.normal(size=(n, 2)), dtype=torch.float32)
+    y = torch.tensor(rng.integers(0, 2, size=(n, 1)), dtype=torch.float32)
+    order = torch.as_tensor(rng.permutation(n))
+    return {
+        "model": model,
+        "optimizer": torch.optim.Adam(model.parameters(), lr=0.05),
+        "X": X,
+        "y": y,
+        "order": order,
+        "batch_size": batch_size,
+    }
+
+
+def _loss_and_weights(args, returned):
+    """What the lab relies on: the mean minibatch loss, and the weights the steps left behind."""
+    return returned, [p.detach().clone() for p in args["model"].parameters()]
+
+
+def _batches(X, y, order, batch_size, *, keep_partial=False, shuffled=True):
+    n = len(X) if keep_partial else len(X) // batch_size * batch_size
+    for i in range(0, n, batch_size):
+        index = order[i : i + batch_size] if shuffled else torch.arange(i, min(i + batch_size, n))
+        yield X[index], y[index]
+
+
+def _mean(losses):
+    return sum(losses) / len(losses)
+
+
+def _last(losses):
+    return losses[-1]
+
+
+def _epoch_with(model, optimizer, X, y, order, batch_size, *, zero=True, step_each=True, **kw):
+    losses = []
+    for X_batch, y_batch in _batches(X, y, order, batch_size, **kw):
+        if zero and step_each:
+            optimizer.zero_grad()
+        loss = F.binary_cross_entropy_with_logits(model(X_batch), y_batch)
+        loss.backward()
+        if step_each:
+            optimizer.step()
+        losses.append(loss.item())
+    if not step_each:
+        optimizer.step()
+    return losses
+
+
+EXERCISES = {
+    "mlp_forward": Exercise(
+        mlp_forward,
+        _layer_stack,
+        "the output equals applying the layers in order",
+        outputs=("output",),
+        contract=_output_tensor,
+        in_place="leave the list of layers as it is (no pop or remove): loop over it",
+        mistakes={
+            "return the output of the last layer, not the input x": lambda layers, x: x,
+            "apply every layer, not only the first": lambda layers, x: layers[0](x),
+            "apply the activations too: every layer of the list, in order": lambda layers, x: (
+                layers[-1](layers[-3](layers[-5](x)))
+            ),
+            "apply every layer, the last one too": lambda layers, x: mlp_forward(layers[:-1], x),
+        },
+        raised={
+            "shapes cannot be multiplied": "a layer got an input of the wrong width: apply the layers "
+            "in order, each to the previous layer's output"
+        },
+        rtol=1e-5,
+    ),
+    "polar_features": Exercise(
+        polar_features,
+        _point_inputs,
+        "(cos θ, sin θ, cos r, sin r) for points all around the plane, as float32 tensors",
+        outputs=("features",),
+        contract=lambda args, out: torch_result(
+            "features", out, args["x"], "the network's next layer needs a tensor"
+        ),
+        cases=(_axis_points,),
+        probe=_on_any_device,
+        in_place="compute new tensors (x[:, 0], torch.atan2(...)); the network still needs x",
+        mistakes={
+            "θ needs atan2(y, x): atan(y / x) loses the quadrant": lambda x: _polar(
+                torch.atan(x[:, 1] / x[:, 0]), x.norm(dim=1)
+            ),
+            "atan2 takes (y, x), in that order": lambda x: _polar(
+                torch.atan2(x[:, 0], x[:, 1]), x.norm(dim=1)
+            ),
+            "r is the distance √(x² + y²), not its square": lambda x: _polar(
+                torch.atan2(x[:, 1], x[:, 0]), (x**2).sum(dim=1)
+            ),
+            "the features are in the order (cos θ, sin θ, cos r, sin r)": lambda x: _polar(
+                x.norm(dim=1), torch.atan2(x[:, 1], x[:, 0])
+            ),
+            "put the four features side by side, as columns: torch.stack([...], dim=1) is "
+            "(N, 4)": lambda x: torch.cat(
+                [f.unsqueeze(0) for f in _polar(torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)).T]
+            ).ravel(),
+            "return the four periodic features, not θ and r themselves": lambda x: torch.stack(
+                [torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)], dim=1
+            ),
+        },
+        rtol=1e-4,
+    ),
+    "train_epoch": Exercise(
+        train_epoch,
+        _epoch_inputs,
+        "the mean minibatch loss and the weights after one epoch match the reference",
+        outputs=("mean loss", "weights after the epoch"),
+        result=_loss_and_weights,
+        changes=("model", "optimizer"),
+        mistakes={
+            "call optimizer.zero_grad() before each backward pass: otherwise each step uses "
+            "the gradients of all earlier minibatches added up": lambda *a: _mean(
+                _epoch_with(*a, zero=False)
+            ),
+            "take minibatch k through the shuffled order, X[order[k·B : (k+1)·B]], "
+            "not X[k·B : (k+1)·B]": lambda *a: _mean(_epoch_with(*a, shuffled=False)),
+            "drop the last partial minibatch: only len(X) // batch_size full ones": lambda *a: (
+                _mean(_epoch_with(*a, keep_partial=True))
+            ),
+            "return the mean of the minibatch losses, not the last one": lambda *a: _last(
+                _epoch_with(*a)
+            ),
+            "one optimizer.step() per minibatch, not one per epoch": lambda *a: _mean(
+                _epoch_with(*a, step_each=False)
+            ),
+        },
+        raised={
+            "should be between 0 and 1": "the model returns logits: use "
+            "F.binary_cross_entropy_with_logits, not binary_cross_entropy",
+            "does not require grad": "call loss.backward() on the loss tensor, before .item()",
+        },
+        rtol=1e-5,
+    ),
+}

@@ -1,0 +1,103 @@
+"""The registry of labs: every labs/NN_name.py on disk, with its number, title and exercise spec.
+
+lab.sh, check.sh, the benchmark and the tests all ask this module, so adding a lab means adding
+its file (and its spec, exercises/specs/labNN.py); nothing else lists the labs. Standard library
+only: scripts/lab.sh runs this file with the system Python before the environment exists:
+    python3 lib/dllab/labs.py list             one line per lab: number, stem, title
+    python3 lib/dllab/labs.py resolve ARG ...  the stems of labs given by number, name or "all"
+"""
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+LABS_DIR = Path(__file__).resolve().parents[2] / "labs"
+_FILE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.py$")
+
+
+@dataclass(frozen=True)
+class Lab:
+    number: int
+    stem: str  # file name without .py, e.g. "03_spiral"
+    path: Path
+
+    @property
+    def name(self) -> str:
+        """The stem without its number, e.g. "spiral"."""
+        return self.stem[3:]
+
+    @property
+    def spec(self) -> str:
+        """The module holding this lab's exercises."""
+        return f"dllab.exercises.specs.lab{self.number:02d}"
+
+    @property
+    def title(self) -> str:
+        """The lab's title, from its first line "# # Lab N — title"."""
+        with self.path.open(encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("# # Lab"):
+                    return line.split("—", 1)[-1].strip()
+        return self.name.replace("_", " ")
+
+
+def all_labs(folder: Path = LABS_DIR) -> list[Lab]:
+    """Every lab file in `folder`, by number."""
+    labs = []
+    for path in sorted(folder.glob("*.py")):
+        match = _FILE.match(path.name)
+        if match:
+            labs.append(Lab(int(match.group(1)), path.stem, path))
+    return labs
+
+
+def find(args: list[str], folder: Path = LABS_DIR) -> list[Lab]:
+    """Labs named by number (3, 03), name (spiral, 03_spiral), path of a lab file, or "all".
+
+    Raises ValueError naming the unknown argument and the labs there are.
+    """
+    labs = all_labs(folder)
+    found = []
+    for arg in args:
+        if arg == "all":
+            found += labs
+            continue
+        path = Path(arg)
+        if path.suffix == ".py" and path.is_file():
+            match = _FILE.match(path.name)
+            number = int(match.group(1)) if match else 0
+            found.append(Lab(number, path.stem, path.resolve()))
+            continue
+        key = path.stem if path.suffix == ".py" else arg
+        matches = [
+            lab
+            for lab in labs
+            if (key.isdigit() and int(key) == lab.number) or key in (lab.stem, lab.name)
+        ]
+        if not matches:
+            listing = ", ".join(f"{lab.number} ({lab.name})" for lab in labs)
+            raise ValueError(f"no lab {arg!r}; there are: {listing}, or all")
+        found += matches
+    return found
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["list"]:
+        for lab in all_labs():
+            print(f"{lab.number:>2}  {lab.stem:28s} {lab.title}")
+        return 0
+    if argv[:1] == ["resolve"] and len(argv) > 1:
+        try:
+            labs = find(argv[1:])
+        except ValueError as err:
+            print(err, file=sys.stderr)
+            return 2
+        print("\n".join(str(lab.path) for lab in labs))
+        return 0
+    print(__doc__.split("\n\n")[-1], file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
