@@ -68,13 +68,14 @@ def cell_stdout(cell) -> str:
     )
 
 
-# Printed paths (run folders, saved figures) differ from run to run by design.
+# Printed paths (run folders, saved figures) and wall times differ from run to run by design.
 _VOLATILE = re.compile(r"\S*runs\S*|\d{8}-\d{6}\S*")
+_SECONDS = re.compile(r"\b\d+(\.\d+)? s\b")
 
 
 def normalized(text: str) -> str:
-    """Printed output without the parts that differ on every run (paths, timestamps)."""
-    return _VOLATILE.sub("<path>", text)
+    """Printed output without the parts that differ on every run (paths, timestamps, seconds)."""
+    return _SECONDS.sub("<t> s", _VOLATILE.sub("<path>", text))
 
 
 def empty_folders(root: Path) -> set[Path]:

@@ -373,3 +373,19 @@ def test_logging_the_whole_loss_list_gets_its_hint():
     assert verdict.message.endswith(
         "Hint: log one number per tag, this epoch's loss: history.train_loss[-1]"
     )
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        "np.random.uniform(np.log(low), np.log(high), size)",  # numpy's global generator
+        "np.random.default_rng(0).uniform(np.log(low), np.log(high), size)",  # a new one
+    ],
+)
+def test_log_uniform_must_draw_from_the_given_generator(draw):
+    code = f"def log_uniform(low, high, size, rng):\n    return np.exp({draw})"
+    namespace = {"np": np}
+    exec(code, namespace)
+    verdict = judge("log_uniform", namespace["log_uniform"])
+    assert verdict.status == WRONG
+    assert "the generator rng was not used" in verdict.message

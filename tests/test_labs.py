@@ -68,6 +68,8 @@ def test_lab_cells_rerun_in_any_order_keep_their_results(stem):
     session = lab_session(stem)
     for i in session.order:
         source = session.nb.cells[i].source
+        if source.startswith("# The folder as it is now"):  # lists files: grows with re-runs
+            continue
         if "= check(" in source:  # a check cell re-run reports on the name's current value
             assert "passed" not in session.again[i], source
             continue

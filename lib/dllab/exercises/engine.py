@@ -86,10 +86,6 @@ class ReferenceAnswer:
         ReferenceAnswer.calls[self.exercise] = ReferenceAnswer.calls.get(self.exercise, 0) + 1
         return self.__wrapped__(*args, **kwargs)
 
-    def __get__(self, instance, owner=None):
-        """Put in a class (lab 6's training_step), it becomes a method, as a function would."""
-        return self if instance is None else functools.partial(self, instance)
-
     def __repr__(self) -> str:
         return f"<the reference solution of {self.exercise} ({self.origin})>"
 

@@ -67,10 +67,6 @@ def _samples_contract(args, returned):
     return None
 
 
-def _global_random(low, high, size, rng):
-    return np.exp(np.random.default_rng().uniform(np.log(low), np.log(high), size))
-
-
 # ---------------------------------------------------------------- training_step
 
 
@@ -212,8 +208,6 @@ EXERCISES = {
             "evenly spaced values are a grid, not a random sample: draw with rng.uniform": (
                 lambda low, high, size, rng: np.logspace(np.log10(low), np.log10(high), size)
             ),
-            "draw from the generator you are given, rng (rng.uniform), not a new or global "
-            "one: the same seed must give the same search": _global_random,
         },
     ),
 }
