@@ -50,7 +50,7 @@ for stem in "${stems[@]}"; do
     [[ -f "$REPO/labs/$stem.py" ]] || die "lab ${stem%%_*} ($stem) is not there yet; it will be labs/$stem.py"
 done
 
-"$REPO/scripts/setup.sh" >/dev/null
+"$REPO/scripts/setup.sh" --if-needed
 runs="$("$VPY" -c 'from dllab.runs import runs_root; print(runs_root())')"
 for stem in "${stems[@]}"; do
     marker="$(mktemp)"

@@ -15,7 +15,7 @@ first="${TB_PORT:-6006}"
 [[ "$first" =~ ^[0-9]+$ ]] && ((first >= 1024 && first <= 65000)) ||
     die "TB_PORT='$first' is not a port; allowed: a number from 1024 to 65000"
 
-"$REPO/scripts/setup.sh" >/dev/null
+"$REPO/scripts/setup.sh" --if-needed
 logdir="${1:-$(cd "$REPO" && "$VPY" -c 'from dllab.runs import runs_root; print(runs_root())')}"
 [[ ! -e "$logdir" || -d "$logdir" ]] || die "logdir '$logdir' exists but is not a directory"
 mkdir -p "$logdir"
