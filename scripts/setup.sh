@@ -39,7 +39,7 @@ if [[ ! -w "$REPO" ]]; then
     me="$(id -un 2>/dev/null || echo "uid $(id -u)") (uid $(id -u))"
     fix="clone the repository again as your own user (without sudo), or give it to your user"
     if [[ "${DLLAB_CONTAINER:-}" == 1 ]]; then
-        fix="on the host, clone the repository as your own user (not as root, not with sudo) or run 'sudo chown -R \$(id -u):\$(id -g) <the clone>', then rebuild the container"
+        fix="on the host, clone the repository as your normal user (not as root, not with sudo) and open that clone; or give this clone to the container's user with 'sudo chown -R $(id -u):$(id -g) <the clone>' on the host; then rebuild the container"
     fi
     die "cannot write to $REPO: it belongs to $owner and this is $me, so the labs could not save their runs nor install dllab. Fix: $fix"
 fi
