@@ -52,10 +52,15 @@ def images(nb) -> list[str]:
     ]
 
 
+# The runs folders of executed_lab, kept for the whole session; conftest.py removes them at its end.
+SESSION_RUNS: list[Path] = []
+
+
 @functools.cache
 def executed_lab(stem: str, quick: bool = True):
     """labs/<stem>.py run once per test session; returns (notebook, the runs folder it wrote)."""
     runs = Path(tempfile.mkdtemp(prefix=f"runs-{stem}-"))
+    SESSION_RUNS.append(runs)
     return execute(LABS / f"{stem}.py", quick=quick, env={"LAB_RUNS_DIR": str(runs)}), runs
 
 
