@@ -57,7 +57,8 @@ fi
 
 # What the environment was built from; the stamp records it, so an unchanged setup is a no-op.
 fingerprint() {
-    { cat "$LOCK" "$REPO/pyproject.toml"; echo "$REPO"; } | sha256sum | cut -d' ' -f1
+    { cat "$LOCK" "$REPO/requirements-cuda.lock" "$REPO/pyproject.toml"; echo "$REPO"; } |
+        sha256sum | cut -d' ' -f1
 }
 stamp="$VENV/.dllab-setup"
 want="$(fingerprint)"
@@ -120,7 +121,9 @@ if ! "$VPY" "$REPO/scripts/locks.py" check --quiet "$LOCK"; then
     fi
     say "installing the $count packages of requirements.lock into $VENV, once: $size."
     say "pip lists every download with its size; unpacking at the end takes a minute or two without output."
-    "$VPY" -m pip install --disable-pip-version-check ${index[@]+"${index[@]}"} -c "$LOCK" -r "$LOCK"
+    # The CUDA lock as constraints too: on Linux the CUDA build's nvidia-* packages get its pins.
+    "$VPY" -m pip install --disable-pip-version-check ${index[@]+"${index[@]}"} \
+        -c "$LOCK" -c "$REPO/requirements-cuda.lock" -r "$LOCK"
 fi
 
 # The project itself, editable: no download (--no-index), built with the locked setuptools.

@@ -68,7 +68,10 @@ def test_first_setup_says_what_and_how_big_then_installs_with_progress(tmp_path)
     locked, editable = pip_installs(log)
     lock = REPO / "requirements.lock"
     # pip's own progress: neither --quiet nor output thrown away for the big install.
-    assert locked == f"-m pip install --disable-pip-version-check -c {lock} -r {lock}"
+    cuda_lock = REPO / "requirements-cuda.lock"
+    assert locked == (
+        f"-m pip install --disable-pip-version-check -c {lock} -c {cuda_lock} -r {lock}"
+    )
     assert editable.split() == [
         "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index",
         "--no-build-isolation", "-c", str(lock), "-e", f"{REPO}[dev]",
