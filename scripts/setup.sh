@@ -143,8 +143,12 @@ EOF
 
 # In the dev container .venv links to the image's environment, so that `.venv/bin/python` (the
 # interpreter .vscode/settings.json names) is the right one there too.
-if [[ "${DLLAB_CONTAINER:-}" == 1 && "$VENV" != "$REPO/.venv" && ! -e "$REPO/.venv" && ! -L "$REPO/.venv" ]]; then
-    ln -s "$VENV" "$REPO/.venv"
+if [[ "${DLLAB_CONTAINER:-}" == 1 && "$VENV" != "$REPO/.venv" ]]; then
+    if [[ ! -e "$REPO/.venv" && ! -L "$REPO/.venv" ]]; then
+        ln -s "$VENV" "$REPO/.venv"
+    elif [[ "$(readlink "$REPO/.venv")" != "$VENV" ]]; then
+        say "note: $REPO/.venv is another environment (made on the host?); in VS Code select $VENV/bin/python as the interpreter here"
+    fi
 fi
 
 echo "$want" >"$stamp"

@@ -221,3 +221,23 @@ def test_a_clone_the_user_cannot_write_stops_setup_with_the_fix():
     assert f"cannot write to {repo}: it belongs to" in done.stderr
     assert "clone the repository as your normal user" in done.stderr
     assert "then rebuild the container" in done.stderr
+
+
+def test_in_the_container_dot_venv_links_to_the_image_environment(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    venv, log = fake_venv(tmp_path)
+    env = {**setup_env(venv, log), "DLLAB_CONTAINER": "1"}
+    done = run(repo / "scripts/setup.sh", env=env)
+    assert done.returncode == 0, done.stderr
+    assert os.readlink(repo / ".venv") == str(venv)
+
+
+def test_in_the_container_a_host_dot_venv_is_kept_and_named(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    (repo / ".venv").mkdir()
+    venv, log = fake_venv(tmp_path)
+    done = run(repo / "scripts/setup.sh", env={**setup_env(venv, log), "DLLAB_CONTAINER": "1"})
+    assert done.returncode == 0, done.stderr
+    assert f"{repo}/.venv is another environment" in done.stdout
+    assert f"select {venv}/bin/python" in done.stdout
+    assert (repo / ".venv").is_dir() and not (repo / ".venv").is_symlink()
