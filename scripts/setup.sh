@@ -31,6 +31,13 @@ say() { echo "setup: $*"; }
 LOCK="$REPO/requirements.lock"
 CPU_INDEX="https://download.pytorch.org/whl/cpu"
 KERNEL_CONFIG="$VENV/etc/ipython/ipython_kernel_config.py"
+KERNEL_CONFIG_TEXT='# Written by scripts/setup.sh: kernels of this environment reload edited modules before
+# each cell (%autoreload 2); LAB_AUTORELOAD=0 turns that off (the tests do, for speed).
+import os
+
+if os.environ.get("LAB_AUTORELOAD") != "0":
+    c.InteractiveShellApp.extensions = ["autoreload"]
+    c.InteractiveShellApp.exec_lines = ["%autoreload 2"]'
 
 # The labs write their runs into the repository; a clone that belongs to another user (root, when
 # cloned with sudo or opened by a container CLI run as root) cannot take them.
@@ -62,7 +69,8 @@ fingerprint() {
 }
 stamp="$VENV/.dllab-setup"
 want="$(fingerprint)"
-if [[ -x "$VPY" && -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$KERNEL_CONFIG" ]] &&
+if [[ -x "$VPY" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
+    [[ "$(cat "$KERNEL_CONFIG" 2>/dev/null)" == "$KERNEL_CONFIG_TEXT" ]] &&
     "$VPY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('dllab') is None)" 2>/dev/null; then
     ((quiet)) || say "up to date ($VENV)"
     exit 0
@@ -135,11 +143,7 @@ say "installing dllab from lib/ (editable)"
 # edited modules of lib/ before each cell. VS Code's own setting for that (jupyter.runStartupCommands)
 # is a user setting, which neither the repository nor the dev container can set.
 mkdir -p "$(dirname "$KERNEL_CONFIG")"
-cat >"$KERNEL_CONFIG" <<'EOF'
-# Written by scripts/setup.sh: kernels of this environment reload edited modules before each cell.
-c.InteractiveShellApp.extensions = ["autoreload"]
-c.InteractiveShellApp.exec_lines = ["%autoreload 2"]
-EOF
+echo "$KERNEL_CONFIG_TEXT" >"$KERNEL_CONFIG"
 
 # In the dev container .venv links to the image's environment, so that `.venv/bin/python` (the
 # interpreter .vscode/settings.json names) is the right one there too.

@@ -241,3 +241,28 @@ def test_in_the_container_a_host_dot_venv_is_kept_and_named(tmp_path):
     assert f"{repo}/.venv is another environment" in done.stdout
     assert f"select {venv}/bin/python" in done.stdout
     assert (repo / ".venv").is_dir() and not (repo / ".venv").is_symlink()
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("switch, reloads", [(None, True), ("0", False)], ids=["default", "off"])
+def test_kernels_of_the_environment_reload_edited_modules(monkeypatch, switch, reloads):
+    """setup.sh's kernel config: %autoreload 2 in every kernel, unless LAB_AUTORELOAD=0."""
+    from jupyter_client.manager import start_new_kernel
+
+    if switch is None:
+        monkeypatch.delenv("LAB_AUTORELOAD", raising=False)
+    else:
+        monkeypatch.setenv("LAB_AUTORELOAD", switch)
+    km, kc = start_new_kernel(kernel_name="python3")
+    printed = []
+    try:
+        kc.execute_interactive(
+            "magics = get_ipython().magics_manager.registry.get('AutoreloadMagics')\n"
+            "print(bool(magics and magics._reloader.enabled))",
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+            timeout=60,
+        )
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert "".join(printed).strip() == str(reloads)
