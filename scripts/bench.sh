@@ -10,5 +10,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
-"$REPO/scripts/setup.sh" >/dev/null
+"$REPO/scripts/setup.sh" --if-needed
 exec "$VPY" "$REPO/scripts/bench.py" "$@"

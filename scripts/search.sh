@@ -14,5 +14,5 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
-"$REPO/scripts/setup.sh" >/dev/null
+"$REPO/scripts/setup.sh" --if-needed
 exec "$VPY" -m dllab.search "$@"

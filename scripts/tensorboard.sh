@@ -15,7 +15,7 @@ first="${TB_PORT:-6006}"
 [[ "$first" =~ ^[0-9]+$ ]] && ((first >= 1024 && first <= 65000)) ||
     die "TB_PORT='$first' is not a port; allowed: a number from 1024 to 65000"
 
-"$REPO/scripts/setup.sh" >/dev/null
+"$REPO/scripts/setup.sh" --if-needed
 if [[ $# -eq 1 ]]; then # a folder the user names must exist: a typo should not serve nothing
     logdir="$1"
     [[ -e "$logdir" ]] || die "logdir '$logdir' does not exist; allowed: an existing folder" \

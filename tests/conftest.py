@@ -1,3 +1,4 @@
+
 import pytest
 
 
@@ -6,6 +7,8 @@ def _isolated_runs(tmp_path, monkeypatch):
     """Tests write their runs into a temporary folder, never into the student's runs/."""
     monkeypatch.setenv("LAB_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.delenv("LAB_DEVICE", raising=False)
+    # No autoreload in the kernels the tests start: nothing is edited while they run.
+    monkeypatch.setenv("LAB_AUTORELOAD", "0")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -135,6 +135,8 @@ def test_doctor_report_and_banner(monkeypatch):
 
 def test_doctor_hints_when_driver_visible_but_no_cuda(monkeypatch):
     monkeypatch.setattr(doctor, "host_has_nvidia", lambda: True)
+    monkeypatch.setattr(doctor, "nvidia_driver", lambda: None)
+    monkeypatch.setattr(torch.version, "cuda", "13.0")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert "NVIDIA Container Toolkit" in doctor.report()["hint"]
 

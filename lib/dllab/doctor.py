@@ -3,6 +3,7 @@
 import os
 import platform
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,6 +23,58 @@ def host_has_nvidia() -> bool:
     return shutil.which("nvidia-smi") is not None or Path("/dev/nvidia0").exists()
 
 
+# The oldest Linux driver that runs a CUDA major version (NVIDIA's minor version compatibility).
+MIN_DRIVER = {"13": "580.65.06", "12": "525.60.13", "11": "450.80.02"}
+
+
+def nvidia_driver() -> str | None:
+    """The driver version nvidia-smi reports for the first GPU, or None without one."""
+    if shutil.which("nvidia-smi") is None:
+        return None
+    try:
+        done = subprocess.run(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = done.stdout.split()
+    return lines[0] if done.returncode == 0 and lines else None
+
+
+def driver_too_old(driver: str, torch_cuda: str) -> str | None:
+    """The driver version torch's CUDA needs when `driver` is older than that, else None."""
+    need = MIN_DRIVER.get(torch_cuda.split(".")[0])
+    if need and _numbers(driver) < _numbers(need):
+        return need
+    return None
+
+
+def _numbers(version: str) -> list[int]:
+    """'580.65.06' -> [580, 65, 6], for comparing driver versions."""
+    return [int(part) for part in version.split(".") if part.isdigit()]
+
+
+def gpu_hint(torch_cuda: str | None, driver: str | None) -> str:
+    """Why torch sees no GPU although an NVIDIA driver is visible, and what to do."""
+    if torch_cuda is None:
+        return (
+            "an NVIDIA GPU is visible but torch is the CPU-only build (setup.sh --cpu); "
+            "for the GPU delete .venv and run scripts/setup.sh without --cpu"
+        )
+    if driver and (need := driver_too_old(driver, torch_cuda)):
+        return (
+            f"the NVIDIA driver {driver} is too old for torch's CUDA {torch_cuda}: it needs "
+            f"driver {need} or newer; update the driver (on the host, for a container)"
+        )
+    return (
+        "an NVIDIA driver is visible but torch sees no GPU: check the driver version "
+        "(nvidia-smi) and, in a container, the NVIDIA Container Toolkit on the host"
+    )
+
+
 def report() -> dict:
     """The facts a TA asks for first, as a dict of strings and booleans."""
     import torch
@@ -36,6 +89,7 @@ def report() -> dict:
         "executable": sys.executable,
         "torch": torch.__version__,
         "torch_cuda": torch.version.cuda or "none (CPU build)",
+        "nvidia_driver": nvidia_driver() or "none",
         "cuda_available": cuda,
         "mps_available": mps,
         "device": str(get_device()),
@@ -45,10 +99,8 @@ def report() -> dict:
         "hint": "",
     }
     if not cuda and host_has_nvidia():
-        facts["hint"] = (
-            "an NVIDIA driver is visible but torch sees no GPU: check the driver version "
-            "(nvidia-smi) and, in a container, the NVIDIA Container Toolkit on the host"
-        )
+        driver = facts["nvidia_driver"] if facts["nvidia_driver"] != "none" else None
+        facts["hint"] = gpu_hint(torch.version.cuda, driver)
     elif not cuda and in_container() and not mps:
         facts["hint"] = (
             "no GPU in this container (normal in Codespaces); labs run on the CPU. "
@@ -60,8 +112,10 @@ def report() -> dict:
 def banner(facts: dict) -> str:
     """One line for the terminal at container start."""
     where = "container" if facts["in_container"] else "local"
+    cpu_build = facts["torch_cuda"].startswith("none")
+    build = "CPU build" if cpu_build else f"CUDA {facts['torch_cuda']}"
     line = (
-        f"dllab ({where}): Python {facts['python']}, torch {facts['torch']}, "
+        f"dllab ({where}): Python {facts['python']}, torch {facts['torch']} ({build}), "
         f"device {facts['device']} ({facts['device_name']})"
     )
     return line + (f" | hint: {facts['hint']}" if facts["hint"] else "")

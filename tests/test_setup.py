@@ -1,0 +1,268 @@
+"""scripts/setup.sh on half-made, fake and foreign environments: offline, a second or less each.
+
+A fake Python (a shell script that logs its arguments) stands in for the environment's Python,
+so the pip commands setup.sh would run are checked without installing anything.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.script
+
+FAKE_PYTHON = """#!/usr/bin/env bash
+# Logs every call; answers like an environment where the lock is missing and pip works.
+echo "$*" >>"$FAKE_LOG"
+case "$1" in
+    -c) case "$2" in *sysconfig*) echo "$FAKE_SITE" ;; *find_spec*) exit 1 ;; esac ;;
+    */locks.py) exit 1 ;;
+esac
+exit 0
+"""
+
+
+def run(*args, env=None, cwd=None):
+    base = {k: v for k, v in os.environ.items() if k not in ("LAB_VENV", "DLLAB_CONTAINER")}
+    return subprocess.run(
+        [str(a) for a in args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def fake_venv(tmp_path) -> tuple[Path, Path]:
+    """A folder with bin/python that logs its calls; returns (venv, log)."""
+    venv, log = tmp_path / "venv", tmp_path / "calls.log"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "site").mkdir()
+    python = venv / "bin/python"
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    return venv, log
+
+
+def setup_env(venv, log):
+    return {"LAB_VENV": str(venv), "FAKE_LOG": str(log), "FAKE_SITE": str(venv / "site")}
+
+
+def pip_installs(log: Path) -> list[str]:
+    return [line for line in log.read_text().splitlines() if line.startswith("-m pip install")]
+
+
+def test_first_setup_says_what_and_how_big_then_installs_with_progress(tmp_path):
+    venv, log = fake_venv(tmp_path)
+    done = run(REPO / "scripts/setup.sh", env=setup_env(venv, log))
+    assert done.returncode == 0, done.stderr
+    count = sum("==" in line for line in (REPO / "requirements.lock").read_text().splitlines())
+    assert f"setup: installing the {count} packages of requirements.lock into {venv}" in done.stdout
+    assert "GB to download" in done.stdout and "pip lists every download" in done.stdout
+    locked, editable = pip_installs(log)
+    lock = REPO / "requirements.lock"
+    # pip's own progress: neither --quiet nor output thrown away for the big install.
+    cuda_lock = REPO / "requirements-cuda.lock"
+    assert locked == (
+        f"-m pip install --disable-pip-version-check -c {lock} -c {cuda_lock} -r {lock}"
+    )
+    assert editable.split() == [
+        "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index",
+        "--no-build-isolation", "-c", str(lock), "-e", f"{REPO}[dev]",
+    ]  # fmt: skip
+    assert (venv / ".dllab-setup").is_file()
+    config = (venv / "etc/ipython/ipython_kernel_config.py").read_text()
+    assert '"%autoreload 2"' in config and '["autoreload"]' in config
+
+
+def test_cpu_switch_uses_pytorchs_cpu_index_and_is_remembered(tmp_path):
+    venv, log = fake_venv(tmp_path)
+    done = run(REPO / "scripts/setup.sh", "--cpu", env=setup_env(venv, log))
+    assert done.returncode == 0, done.stderr
+    assert "PyTorch's CPU build" in done.stdout
+    (venv / ".dllab-setup").unlink()
+    done = run(REPO / "scripts/setup.sh", env=setup_env(venv, log))
+    assert done.returncode == 0, done.stderr
+    locked = [line for line in pip_installs(log) if " -r " in line]
+    assert len(locked) == 2
+    assert all("--extra-index-url https://download.pytorch.org/whl/cpu" in x for x in locked)
+
+
+def test_default_setup_never_uses_the_cpu_index(tmp_path):
+    venv, log = fake_venv(tmp_path)
+    assert run(REPO / "scripts/setup.sh", env=setup_env(venv, log)).returncode == 0
+    assert not any("download.pytorch.org" in line for line in pip_installs(log))
+
+
+def test_unknown_argument_names_the_allowed_ones():
+    done = run(REPO / "scripts/setup.sh", "--gpu")
+    assert done.returncode != 0
+    assert "unknown argument '--gpu' (allowed: --cpu, --if-needed, --help)" in done.stderr
+
+
+def test_if_needed_is_silent_when_up_to_date():
+    done = run(
+        REPO / "scripts/setup.sh",
+        "--if-needed",
+        env={"LAB_VENV": os.environ.get("LAB_VENV", str(REPO / ".venv"))},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize("script", ["lab.sh", "check.sh", "tensorboard.sh", "bench.sh"])
+def test_scripts_that_trigger_setup_let_its_progress_through(script):
+    text = (REPO / "scripts" / script).read_text()
+    calls = [line for line in text.splitlines() if "scripts/setup.sh" in line]
+    assert calls == ['"$REPO/scripts/setup.sh" --if-needed']
+
+
+def copy_of_repo(root: Path) -> Path:
+    """The files setup.sh reads, copied into root/repo: a repository of our own to break."""
+    repo = root / "repo"
+    for name in ("scripts/setup.sh", "scripts/_common.sh", "scripts/locks.py"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, repo / name)
+    for name in ("requirements.lock", "requirements-cuda.lock", "pyproject.toml"):
+        shutil.copy2(REPO / name, repo / name)
+    return repo
+
+
+def python_without_venv(tmp_path) -> Path:
+    """A Python 3.12 whose `-m venv` leaves a venv without pip, as without python3-venv."""
+    fake = tmp_path / "python3.12"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        'case "$1 $2" in\n'
+        '    "-m venv") mkdir -p "$3/bin"; ln -s "$(command -v python3)" "$3/bin/python";'
+        ' echo "ensurepip is not available" >&2; exit 1 ;;\n'
+        '    -c*) case "$2" in *print*) echo 3.12 ;; esac ;;\n'
+        "esac\n"
+    )
+    fake.chmod(0o755)
+    return fake
+
+
+def test_venv_without_pip_is_removed_with_the_package_to_install(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    done = run(repo / "scripts/setup.sh", env={"PYTHON": python_without_venv(tmp_path)})
+    assert done.returncode != 0
+    assert f"could not create {repo}/.venv with pip in it" in done.stderr
+    assert "sudo apt install python3.12-venv" in done.stderr
+    # Nothing half-made left behind to break the next run.
+    assert not (repo / ".venv").exists()
+
+
+def venv_without_pip(venv: Path):
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
+
+
+def link_to_the_container_venv(venv: Path):
+    venv.symlink_to("/opt/no-such-venv")
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [(venv_without_pip, "it has no pip"), (link_to_the_container_venv, "does not run")],
+)
+def test_half_made_dot_venv_is_deleted_and_made_again(tmp_path, make, problem):
+    repo = copy_of_repo(tmp_path)
+    make(repo / ".venv")
+    done = run(repo / "scripts/setup.sh", env={"PYTHON": python_without_venv(tmp_path)})
+    assert f"setup: {repo}/.venv is half-made (" in done.stdout and problem in done.stdout
+    assert "deleting it and starting over" in done.stdout
+    # It went on to create a new one (which the fake Python then fails to finish).
+    assert f"setup: creating {repo}/.venv with Python 3.12" in done.stdout
+
+
+def test_half_made_environment_elsewhere_is_named_not_deleted(tmp_path):
+    venv = tmp_path / "elsewhere"
+    venv_without_pip(venv)
+    done = run(REPO / "scripts/setup.sh", env={"LAB_VENV": str(venv)})
+    assert done.returncode != 0
+    assert f"{venv} is not a usable environment (it has no pip)" in done.stderr
+    assert f"rm -rf {venv}" in done.stderr
+    assert (venv / "bin/python").exists()
+
+
+def test_pre_commit_hook_of_the_container_is_reported_with_the_fix(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    subprocess.run(["git", "init", "-q", repo], check=True)
+    hook = repo / ".git/hooks/pre-commit"
+    # A Python this machine lacks, as /opt/venv/bin/python on the host (not /opt/venv itself:
+    # the tests also run in the container, where that one exists).
+    hook.write_text("#!/usr/bin/env bash\nINSTALL_PYTHON=/opt/no-such-venv/bin/python\n")
+    done = run(repo / "scripts/setup.sh", env={"PYTHON": "no-such-python"})
+    assert f"the git pre-commit hook ({hook}) runs /opt/no-such-venv/bin/python" in done.stderr
+    assert f"Fix: rm {hook}" in done.stderr
+    assert "No such file" not in done.stderr
+
+
+def test_a_clone_the_user_cannot_write_stops_setup_with_the_fix():
+    """As a root-owned clone is for the container user: cause and fix, nothing installed."""
+    as_other_user = []
+    if os.geteuid() == 0:  # root writes everywhere: run the script as nobody instead
+        as_other_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    with tempfile.TemporaryDirectory(prefix="setup-test-") as tmp:
+        os.chmod(tmp, 0o755)
+        repo = copy_of_repo(Path(tmp))
+        repo.chmod(0o555)
+        try:
+            done = run(*as_other_user, repo / "scripts/setup.sh", env={"DLLAB_CONTAINER": "1"})
+        finally:
+            repo.chmod(0o755)
+    assert done.returncode != 0
+    assert f"cannot write to {repo}: it belongs to" in done.stderr
+    assert "clone the repository as your normal user" in done.stderr
+    assert "then rebuild the container" in done.stderr
+
+
+def test_in_the_container_dot_venv_links_to_the_image_environment(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    venv, log = fake_venv(tmp_path)
+    env = {**setup_env(venv, log), "DLLAB_CONTAINER": "1"}
+    done = run(repo / "scripts/setup.sh", env=env)
+    assert done.returncode == 0, done.stderr
+    assert os.readlink(repo / ".venv") == str(venv)
+
+
+def test_in_the_container_a_host_dot_venv_is_kept_and_named(tmp_path):
+    repo = copy_of_repo(tmp_path)
+    (repo / ".venv").mkdir()
+    venv, log = fake_venv(tmp_path)
+    done = run(repo / "scripts/setup.sh", env={**setup_env(venv, log), "DLLAB_CONTAINER": "1"})
+    assert done.returncode == 0, done.stderr
+    assert f"{repo}/.venv is another environment" in done.stdout
+    assert f"select {venv}/bin/python" in done.stdout
+    assert (repo / ".venv").is_dir() and not (repo / ".venv").is_symlink()
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("switch, reloads", [(None, True), ("0", False)], ids=["default", "off"])
+def test_kernels_of_the_environment_reload_edited_modules(monkeypatch, switch, reloads):
+    """setup.sh's kernel config: %autoreload 2 in every kernel, unless LAB_AUTORELOAD=0."""
+    from jupyter_client.manager import start_new_kernel
+
+    if switch is None:
+        monkeypatch.delenv("LAB_AUTORELOAD", raising=False)
+    else:
+        monkeypatch.setenv("LAB_AUTORELOAD", switch)
+    km, kc = start_new_kernel(kernel_name="python3")
+    printed = []
+    try:
+        kc.execute_interactive(
+            "magics = get_ipython().magics_manager.registry.get('AutoreloadMagics')\n"
+            "print(bool(magics and magics._reloader.enabled))",
+            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
+            timeout=60,
+        )
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert "".join(printed).strip() == str(reloads)
