@@ -11,4 +11,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 "$REPO/scripts/setup.sh"
 cd "$REPO"
-exec "$VPY" -m pytest "$@"
+# Two workers (pytest-xdist): the tests spend most of their time in kernels and subprocesses; each
+# lab still runs once in a kernel (tests/kernel.py shares it). `-n 0` runs them in one process.
+exec "$VPY" -m pytest -n 2 "$@"

@@ -10,6 +10,13 @@ def _isolated_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_AUTORELOAD", "0")
 
 
+def pytest_sessionstart(session):
+    """No lab session is left from an earlier test run (tests/kernel.py shares them by folder)."""
+    from kernel import remove_sessions
+
+    remove_sessions()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """The kernel runs' folders are shared by several tests; remove them at the very end."""
     from kernel import remove_sessions

@@ -2,6 +2,7 @@
 
 import copy
 import os
+import pickle
 import random
 import re
 import shutil
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
+from filelock import FileLock
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -155,20 +157,40 @@ def run_and_rerun(path: Path, *, runs: Path, seed: int = 0, timeout: int = 600) 
     return LabSession(nb, runs, order, first, again, empty_after_first, empty_after_again)
 
 
-_SESSIONS: dict = {}
+_SESSIONS: dict = {}  # stem → LabSession, or the failure message, in this process
+
+
+def _shared_folder() -> Path:
+    """One folder for the whole test run, shared by its worker processes (scripts/test.sh runs
+    pytest -n 2: the workers are children of the process that started them)."""
+    owner = os.getppid() if "PYTEST_XDIST_WORKER" in os.environ else os.getpid()
+    folder = Path(tempfile.gettempdir()) / f"dllab-test-labs-{owner}"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def lab_session(stem: str) -> LabSession:
-    """labs/<stem>.py run and re-run once per test session (in quick mode), shared by tests."""
+    """labs/<stem>.py run and re-run once per test run (in quick mode), shared by its tests.
+
+    The first worker that needs a lab runs it and saves the session for the other workers,
+    which wait for it (a file lock) and read it back: each lab runs once, whichever worker its
+    tests land on.
+    """
     if stem not in _SESSIONS:
-        runs = Path(tempfile.mkdtemp(prefix=f"runs-{stem}-"))
-        try:
-            _SESSIONS[stem] = run_and_rerun(LABS / f"{stem}.py", runs=runs)
-        except pytest.fail.Exception as failure:  # every test of this lab fails the same way
-            _SESSIONS[stem] = failure
-            shutil.rmtree(runs, ignore_errors=True)
-    if isinstance(_SESSIONS[stem], pytest.fail.Exception):
-        pytest.fail(str(_SESSIONS[stem]), pytrace=False)
+        shared = _shared_folder()
+        saved = shared / f"{stem}.pickle"
+        with FileLock(shared / f"{stem}.lock"):
+            if saved.exists():
+                _SESSIONS[stem] = pickle.loads(saved.read_bytes())
+            else:
+                runs = shared / f"runs-{stem}"
+                try:
+                    _SESSIONS[stem] = run_and_rerun(LABS / f"{stem}.py", runs=runs)
+                except pytest.fail.Exception as failure:  # every test of this lab fails alike
+                    _SESSIONS[stem] = str(failure)
+                saved.write_bytes(pickle.dumps(_SESSIONS[stem]))
+    if isinstance(_SESSIONS[stem], str):
+        pytest.fail(_SESSIONS[stem], pytrace=False)
     return _SESSIONS[stem]
 
 
@@ -179,10 +201,9 @@ def executed_lab(stem: str):
 
 
 def remove_sessions() -> None:
-    """Delete the runs folders of every lab session (called when the test session ends)."""
-    for session in _SESSIONS.values():
-        if isinstance(session, LabSession):
-            shutil.rmtree(session.runs, ignore_errors=True)
+    """Delete the lab sessions' folder (called where the test run started, when it ends)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        shutil.rmtree(_shared_folder(), ignore_errors=True)
     _SESSIONS.clear()
 
 

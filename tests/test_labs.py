@@ -505,17 +505,26 @@ def test_lab5_full_mode_shows_what_its_prose_says(tmp_path):
 
 
 def test_bench_runs_and_reports(tmp_path):
+    # a tiny stand-in lab that writes one file into its run folder, so bench's own work is tested
+    lab = tmp_path / "07_tiny.py"
+    lab.write_text(
+        "import os, pathlib\n"
+        "run = pathlib.Path(os.environ['LAB_RUNS_DIR'], '07_tiny', 'r')\n"
+        "run.mkdir(parents=True)\n"
+        "(run / 'x.bin').write_bytes(bytes(2**20))\n"
+    )
     done = subprocess.run(
-        [REPO / "scripts/bench.sh", "--quick", "--repeat", "2", "2"],
+        [REPO / "scripts/bench.sh", "--quick", "--repeat", "2", lab],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
     rows = [line.split() for line in done.stdout.splitlines() if line.startswith("0")]
-    assert [row[0] for row in rows] == ["02_backpropagation"]
+    assert [row[0] for row in rows] == ["07_tiny"]
+    assert float(rows[0][-1]) == 1.0  # largest run folder, MB
     mode, median, fastest, runs = rows[0][1:5]
-    assert mode == "quick" and 0 < float(fastest) <= float(median) and runs == "2"
+    assert mode == "quick" and 0 <= float(fastest) <= float(median) and runs == "2"
     for args, message in [(["9"], "no lab '9'"), (["--repeat", "0", "2"], "--repeat needs")]:
         bad = subprocess.run([REPO / "scripts/bench.sh", *args], capture_output=True, text=True)
         assert bad.returncode == 2 and message in bad.stderr, bad.stderr
