@@ -6,6 +6,7 @@ import pickle
 import random
 import re
 import shutil
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,29 +170,66 @@ def _shared_folder() -> Path:
     return folder
 
 
-def lab_session(stem: str) -> LabSession:
-    """labs/<stem>.py run and re-run once per test run (in quick mode), shared by its tests.
-
-    The first worker that needs a lab runs it and saves the session for the other workers,
-    which wait for it (a file lock) and read it back: each lab runs once, whichever worker its
-    tests land on.
-    """
-    if stem not in _SESSIONS:
+def _shared(key: str, compute):
+    """compute() once per test run, whichever worker asks first; the others wait (a file lock)
+    and read its result back. A failed test's message is shared the same way."""
+    if key not in _SESSIONS:
         shared = _shared_folder()
-        saved = shared / f"{stem}.pickle"
-        with FileLock(shared / f"{stem}.lock"):
+        saved = shared / f"{key}.pickle"
+        with FileLock(shared / f"{key}.lock"):
             if saved.exists():
-                _SESSIONS[stem] = pickle.loads(saved.read_bytes())
+                _SESSIONS[key] = pickle.loads(saved.read_bytes())
             else:
-                runs = shared / f"runs-{stem}"
                 try:
-                    _SESSIONS[stem] = run_and_rerun(LABS / f"{stem}.py", runs=runs)
-                except pytest.fail.Exception as failure:  # every test of this lab fails alike
-                    _SESSIONS[stem] = str(failure)
-                saved.write_bytes(pickle.dumps(_SESSIONS[stem]))
-    if isinstance(_SESSIONS[stem], str):
-        pytest.fail(_SESSIONS[stem], pytrace=False)
-    return _SESSIONS[stem]
+                    _SESSIONS[key] = compute(shared)
+                except pytest.fail.Exception as failure:  # every test of it fails alike
+                    _SESSIONS[key] = str(failure)
+                saved.write_bytes(pickle.dumps(_SESSIONS[key]))
+    if isinstance(_SESSIONS[key], str):
+        pytest.fail(_SESSIONS[key], pytrace=False)
+    return _SESSIONS[key]
+
+
+def lab_session(stem: str) -> LabSession:
+    """labs/<stem>.py run and re-run once per test run (in quick mode), shared by its tests."""
+    return _shared(
+        stem, lambda shared: run_and_rerun(LABS / f"{stem}.py", runs=shared / f"runs-{stem}")
+    )
+
+
+@dataclass
+class ScriptRun:
+    """A lab with reference answers, run top to bottom by scripts/lab.sh."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    runs: Path  # its LAB_RUNS_DIR
+    names: list  # its exercises
+
+
+def script_run(stem: str, *, quick: bool) -> ScriptRun:
+    """labs/<stem>.py with every exercise answered by its reference (the reference's own
+    function, as if the student had written it), run once per test run as a plain script."""
+
+    def run(shared: Path) -> ScriptRun:
+        source = (LABS / f"{stem}.py").read_text()
+        names = exercise_names(source)
+        answers = {
+            n: f"from dllab.exercises import reference as ref\n{n} = ref({n!r}).__wrapped__"
+            for n in names
+        }
+        solved = shared / f"script-{stem}" / "labs" / f"{stem}.py"
+        solved.parent.mkdir(parents=True)
+        solved.write_text(with_answers(source, answers))
+        runs = solved.parent.parent / "runs"
+        env = {**os.environ, "LAB_QUICK": "1" if quick else "0", "LAB_RUNS_DIR": str(runs)}
+        done = subprocess.run(
+            [REPO / "scripts/lab.sh", solved], capture_output=True, text=True, env=env, timeout=600
+        )
+        return ScriptRun(done.returncode, done.stdout, done.stderr, runs, names)
+
+    return _shared(f"script-{stem}-{'quick' if quick else 'full'}", run)
 
 
 def executed_lab(stem: str):

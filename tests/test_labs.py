@@ -11,19 +11,26 @@ import pytest
 from kernel import (
     LABS,
     REPO,
-    execute,
     executed_lab,
     exercise_names,
     images,
     lab_session,
     normalized,
+    script_run,
     text_output,
-    with_answers,
 )
 
 from dllab.labs import all_labs
 
 STEMS = [lab.stem for lab in all_labs()]
+# Labs whose prose is checked against their full-mode output (the tests marked `full`); their
+# script run is in full mode, the others' in quick mode.
+FULL_MODE_TESTED = {
+    "01_gradient_descent",
+    "03_spiral",
+    "04_tensorboard",
+    "05_weight_initialization",
+}
 
 
 def test_every_lab_has_an_exercise_spec():
@@ -81,37 +88,27 @@ def test_lab_cells_rerun_in_any_order_keep_their_results(stem):
 
 @pytest.mark.script
 @pytest.mark.parametrize("stem", STEMS)
-def test_lab_with_reference_answers_runs_as_script(stem, tmp_path):
-    """The lab with every exercise answered by its reference, run by lab.sh as a plain script:
-    every check passes, figures are saved as PNGs and lab.sh says where."""
-    source = (LABS / f"{stem}.py").read_text()
-    names = exercise_names(source)
-    # the reference's own function, as if the student had written it (reference(n) itself is
-    # marked and would be reported as the reference, not as an answer)
-    answers = {
-        n: f"from dllab.exercises import reference as ref\n{n} = ref({n!r}).__wrapped__"
-        for n in names
-    }
-    solved = tmp_path / "labs" / f"{stem}.py"
-    solved.parent.mkdir()
-    solved.write_text(with_answers(source, answers))
-    runs = tmp_path / "runs"
-    done = subprocess.run(
-        [REPO / "scripts/lab.sh", solved],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LAB_QUICK": "1", "LAB_RUNS_DIR": str(runs)},
-        timeout=600,
-    )
+def test_lab_with_reference_answers_runs_as_script(stem):
+    """The lab with every exercise answered by its reference, run by lab.sh as a plain script
+    (in full mode where the prose tests below read it): every check passes, figures are saved
+    as PNGs and lab.sh says where."""
+    done = script_run(stem, quick=stem not in FULL_MODE_TESTED)
     assert done.returncode == 0, done.stdout + done.stderr
-    for name in names:
+    for name in done.names:
         assert f"✔ {name}: passed" in done.stdout
     assert "not attempted" not in done.stdout and "✘" not in done.stdout
-    made = sorted((runs / stem).glob("*/"))
+    made = sorted((done.runs / stem).glob("*/"))
     assert made, "no run folder written"
     assert all(str(d) in done.stdout for d in made)  # lab.sh says where everything went
-    if "dllab.show(" in source:
-        assert list((runs / stem).rglob("*.png"))
+    if "dllab.show(" in (LABS / f"{stem}.py").read_text():
+        assert list((done.runs / stem).rglob("*.png"))
+
+
+def full_mode_output(stem: str) -> str:
+    """What the lab printed in full mode, the student's mode (the script run above)."""
+    done = script_run(stem, quick=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 NUMBER = r"-?\d+\.\d+(?:e[+-]\d+)?"
@@ -265,9 +262,8 @@ def test_lab2_exercises_conclusions_hold_after_any_history(tmp_path):
 
 @pytest.mark.kernel
 @pytest.mark.full
-def test_lab1_full_mode_reaches_least_squares_within_001(tmp_path):
-    nb = execute(LABS / "01_gradient_descent.py", quick=False, env={"LAB_RUNS_DIR": str(tmp_path)})
-    out = text_output(nb)
+def test_lab1_full_mode_reaches_least_squares_within_001():
+    out = full_mode_output("01_gradient_descent")
     reference = table_rows(out, "least squares")["least squares"]
     for name, values in table_rows(out, "rung ").items():
         assert max(abs(v - r) for v, r in zip(values[:4], reference, strict=True)) < 0.01, name
@@ -303,9 +299,8 @@ def test_lab3_quick_mode_trains_every_model():
 
 @pytest.mark.kernel
 @pytest.mark.full
-def test_lab3_full_mode_reproduces_the_lecture(tmp_path):
-    nb = execute(LABS / "03_spiral.py", quick=False, env={"LAB_RUNS_DIR": str(tmp_path)})
-    out = text_output(nb)
+def test_lab3_full_mode_reproduces_the_lecture():
+    out = full_mode_output("03_spiral")
     acc = {name: values[0] for name, values in table_after(out, "all models").items()}
     assert acc["linear"] < 0.65 and acc["deep linear"] < 0.65  # lecture: 0.60, 0.59
     assert 0.75 <= acc["ReLU 12-6"] < 0.99  # lecture: 0.81
@@ -356,13 +351,13 @@ def test_lab4_logs_three_runs_with_every_dashboard():
 
 @pytest.mark.kernel
 @pytest.mark.full
-def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says(tmp_path):
+def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says():
     """The numbers behind lab 4's prose, in full mode (the student's mode)."""
     import numpy as np
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    nb = execute(LABS / "04_tensorboard.py", quick=False, env={"LAB_RUNS_DIR": str(tmp_path)})
-    out = text_output(nb)
+    out = full_mode_output("04_tensorboard")
+    runs_dir = script_run("04_tensorboard", quick=False).runs
     last = {
         lr: float(
             re.search(
@@ -387,7 +382,7 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says(tmp_path):
             stds.append(np.sqrt(max(h.sum_squares / h.num - (h.sum / h.num) ** 2, 0)))
         return events, stds
 
-    runs = {d.name.split("-")[0]: d for d in (tmp_path / "04_tensorboard").glob("lr*")}
+    runs = {d.name.split("-")[0]: d for d in (runs_dir / "04_tensorboard").glob("lr*")}
     events, lecture = spread(runs["lr0.01"], "grads/layers.hidden1.weight")
     assert lecture[-1] < 0.1 * max(lecture[:2])  # wide early, shrinking
     assert len(events.Images("decision_boundary")) == 13
@@ -399,7 +394,9 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says(tmp_path):
             assert all(
                 e.histogram_value.max == e.histogram_value.min == 0 for e in events.Histograms(tag)
             ), tag
-    assert list((tmp_path / "04_tensorboard").glob("comparison-*")) == []  # kernel: shown inline
+    # the three-run figure is saved in a folder of its own, which TensorBoard does not list
+    (comparison,) = (runs_dir / "04_tensorboard").glob("comparison-*")
+    assert list(comparison.glob("*.png")) and not list(comparison.glob("events.out.*"))
 
 
 def tables_under(text: str, label: str) -> list[dict]:
@@ -441,11 +438,8 @@ def test_lab5_shows_explosion_vanishing_and_matching_initializers():
 
 @pytest.mark.kernel
 @pytest.mark.full
-def test_lab5_full_mode_shows_what_its_prose_says(tmp_path):
-    nb = execute(
-        LABS / "05_weight_initialization.py", quick=False, env={"LAB_RUNS_DIR": str(tmp_path)}
-    )
-    out = text_output(nb)
+def test_lab5_full_mode_shows_what_its_prose_says():
+    out = full_mode_output("05_weight_initialization")
     t = lab5_results(out)
     # initializers: ours, torch's and the formula differ by about one sampling error
     error = float(re.search(r"1/√\(2n\) = (\S+)%", out).group(1)) / 100
