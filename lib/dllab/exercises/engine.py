@@ -147,11 +147,12 @@ def describe_inputs(args: dict) -> str:
             shapes = ", ".join(str(tuple(v.shape)) for v in value)
             parts.append(f"{name} of shapes {shapes}")
         elif isinstance(value, nn.Module):
-            params = [
-                n + ("" if p.grad is not None else " (grad None)")
-                for n, p in value.named_parameters()
-            ]
-            parts.append(f"{name} whose parameters are {', '.join(params)}")
+            named = list(value.named_parameters())
+            if all(p.grad is None for _, p in named):  # nothing to tell them apart by
+                parts.append(f"{name} with {len(named)} parameter tensors, no gradients yet")
+            else:
+                params = [n + ("" if p.grad is not None else " (grad None)") for n, p in named]
+                parts.append(f"{name} whose parameters are {', '.join(params)}")
         elif isinstance(value, list) and value and all(isinstance(m, nn.Module) for m in value):
             parts.append(f"{name}=[{', '.join(_short(m) for m in value)}]")
         elif dataclasses.is_dataclass(value):

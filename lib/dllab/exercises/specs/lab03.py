@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dllab.exercises.engine import Exercise, kind, torch_result
+from dllab.exercises.engine import Exercise, is_number, kind, torch_result
 from dllab.models import polar_features
 
 # ---------------------------------------------------------------- references
@@ -101,6 +101,18 @@ def _epoch_inputs(rng):
         "order": order,
         "batch_size": batch_size,
     }
+
+
+def _loss_is_a_number(args, returned):
+    """The lab prints the mean loss and plots it: it must be a plain number."""
+    if isinstance(returned, torch.Tensor):
+        return (
+            f"the mean loss is {kind(returned)}; add up loss.item() (a float) instead: the lab "
+            "prints and plots the losses, and a tensor would also keep every minibatch's graph"
+        )
+    if not is_number(returned):
+        return f"the mean loss should be one number (a float), got {kind(returned)}"
+    return None
 
 
 def _loss_and_weights(args, returned):
@@ -200,6 +212,7 @@ EXERCISES = {
         "the mean minibatch loss and the weights after one epoch match the reference",
         outputs=("mean loss", "weights after the epoch"),
         result=_loss_and_weights,
+        contract=_loss_is_a_number,
         changes=("model", "optimizer"),
         mistakes={
             "call optimizer.zero_grad() before each backward pass: otherwise each step uses "

@@ -3,7 +3,6 @@
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from dllab.exercises.engine import Exercise, kind, numpy_result
 from dllab.models import MLP
@@ -70,43 +69,62 @@ def _samples_contract(args, returned):
 # ---------------------------------------------------------------- training_step
 
 
-class _Module(nn.Module):
-    """A small LightningModule as training_step sees it: self(X) gives logits, self.log records
-    what is logged (by name)."""
+def _module(rng):
+    """A small LightningModule as training_step sees it: self(X) gives logits, self.device and
+    the rest of Lightning's API are there, and self.log / self.log_dict record what is logged
+    with its options. (Lightning is imported here, when lab 6's check runs, not before.)"""
+    import lightning as L
 
-    def __init__(self, rng):
-        super().__init__()
-        self.model = MLP(2, [4, 3])
-        with torch.no_grad():
-            for p in self.model.parameters():
-                p.copy_(torch.as_tensor(rng.normal(0, 1, p.shape), dtype=torch.float32))
-        self.logged = {}
+    class Module(L.LightningModule):
+        described_as = "a small LightningModule (self(X) gives logits)"
 
-    def forward(self, x):
-        return self.model(x)
+        def __init__(self):
+            super().__init__()
+            self.model = MLP(2, [4, 3])
+            self.logged, self.options = {}, {}
 
-    def log(self, name, value, *args, **kwargs):
-        self.logged[name] = float(value.detach() if isinstance(value, torch.Tensor) else value)
+        def forward(self, x):
+            return self.model(x)
 
-    described_as = "a small LightningModule (self(X) gives logits)"
+        def log(self, name, value, *args, **kwargs):
+            self.logged[name] = float(value.detach() if isinstance(value, torch.Tensor) else value)
+            self.options[name] = kwargs
+
+        def log_dict(self, dictionary, *args, **kwargs):
+            for name, value in dictionary.items():
+                self.log(name, value, **kwargs)
+
+    Module.__name__ = Module.__qualname__ = "LitModule"  # as errors name it
+    module = Module()
+    with torch.no_grad():
+        for p in module.model.parameters():
+            # weights of the scale training starts from, so the logits stay moderate
+            p.copy_(torch.as_tensor(rng.normal(0, 0.5, p.shape), dtype=torch.float32))
+    return module
 
 
 def _step_inputs(rng):
     n = int(rng.integers(16, 64))
     return {
-        "self": _Module(rng),
+        "self": _module(rng),
         "batch": (
-            torch.as_tensor(rng.normal(0, 5, (n, 2)), dtype=torch.float32),
+            torch.as_tensor(rng.normal(0, 2, (n, 2)), dtype=torch.float32),
             torch.as_tensor(rng.integers(0, 2, (n, 1)), dtype=torch.float32),
         ),
         "batch_idx": int(rng.integers(0, 10)),
     }
 
 
+def _loss_of(returned):
+    """Lightning takes the loss itself, or a dict with the loss under "loss"."""
+    return returned["loss"] if isinstance(returned, dict) and "loss" in returned else returned
+
+
 def _step_result(args, returned):
     """The loss, the logged loss/train (−1 when none), 1 when the result is a scalar tensor
     with its graph, 1 when every .grad is untouched (backward is the Trainer's job)."""
     module = args["self"]
+    returned = _loss_of(returned)
     is_tensor = isinstance(returned, torch.Tensor)
     return (
         float(returned.detach()) if is_tensor else float(returned),
@@ -117,6 +135,7 @@ def _step_result(args, returned):
 
 
 def _step_contract(args, returned):
+    returned = _loss_of(returned)
     if not isinstance(returned, torch.Tensor):
         return (
             f"the step returns {kind(returned)}; return the loss tensor itself: the Trainer "
@@ -124,10 +143,17 @@ def _step_contract(args, returned):
         )
     if returned.ndim != 0:
         return f"the step returns {kind(returned)}; return the mean loss, a scalar (shape ())"
-    logged = args["self"].logged
+    logged, options = args["self"].logged, args["self"].options
     if "loss/train" not in logged:
         names = ", ".join(repr(n) for n in logged) or "nothing"
         return f'the step logged {names}; log the loss under the tag "loss/train"'
+    given = options["loss/train"]
+    if given.get("on_epoch") is not True or given.get("on_step", True) is not False:
+        return (
+            'log the loss per epoch: self.log("loss/train", loss, on_step=False, '
+            "on_epoch=True); Lightning's default in training_step logs every step instead, "
+            "and the lab's curves are per epoch"
+        )
     return None
 
 
@@ -136,7 +162,7 @@ def _step_with(loss_of, *, backward=False, log=True, item=False):
         X, y = batch
         loss = loss_of(self(X), y)
         if log:
-            self.log("loss/train", loss)
+            self.log("loss/train", loss, on_step=False, on_epoch=True)
         if backward:
             loss.backward()
         return loss.item() if item else loss
@@ -183,6 +209,8 @@ EXERCISES = {
             "between 0 and 1": "binary_cross_entropy expects probabilities; on logits use "
             "binary_cross_entropy_with_logits",
             "values to unpack": "a batch is the pair (X, y): X, y = batch",
+            "is not attached to a `Trainer`": "leave the optimizer and backward() to the "
+            "Trainer: training_step only computes, logs and returns the loss",
         },
     ),
     "log_uniform": Exercise(
