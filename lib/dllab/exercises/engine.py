@@ -327,6 +327,12 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
             label = "" if len(exercise.outputs) > 1 else f"{exercise.outputs[0]}: "
             return _wrong(name, shown, f"{label}got None — is a `return` missing?")
         problem = exercise.contract(args, returned) if exercise.contract else None
+        if (
+            problem
+            and isinstance(returned, tuple | list)
+            and not isinstance(reference_returned, tuple | list)
+        ):  # several results where one is due: comparing them as one array only misleads
+            return _wrong(name, shown, problem)
         try:
             got = _normalize(exercise, args, returned)
             difference = _difference(expected, got, _label(exercise), exercise.rtol)

@@ -187,7 +187,8 @@ EXERCISES = {
             "θ needs atan2(y, x): atan(y / x) loses the quadrant": lambda x: _polar(
                 torch.atan(x[:, 1] / x[:, 0]), x.norm(dim=1)
             ),
-            "atan2 takes (y, x), in that order": lambda x: _polar(
+            "the first two features are cos θ, then sin θ, with θ = atan2(y, x): check the "
+            "order of atan2's arguments (y first) and of cos and sin": lambda x: _polar(
                 torch.atan2(x[:, 0], x[:, 1]), x.norm(dim=1)
             ),
             "r is the distance √(x² + y²), not its square": lambda x: _polar(

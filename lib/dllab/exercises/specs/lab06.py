@@ -4,7 +4,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dllab.exercises.engine import Exercise, kind, numpy_result
+from dllab.exercises.engine import Exercise, kind
 from dllab.models import MLP
 from dllab.search import log_uniform
 
@@ -54,10 +54,13 @@ def _samples_contract(args, returned):
         )
     if isinstance(returned, list | tuple):
         return f"the samples are {kind(returned)}; return one numpy array of shape (size,)"
-    like = np.zeros(args["size"])
-    problem = numpy_result("the samples", returned, like, "the search reads them as numbers")
-    if problem:
-        return problem
+    if not isinstance(returned, np.ndarray):
+        return f"the samples are {kind(returned)}; return a numpy array (np.exp of rng.uniform)"
+    if returned.dtype != np.float64:
+        return (
+            f"the samples are {kind(returned)}; leave them float64, as rng.uniform and np.exp "
+            "give them (no .astype)"
+        )
     if returned.shape != (args["size"],):
         return (
             f"the samples have shape {returned.shape}; the search needs one draw per "
