@@ -43,16 +43,6 @@ def test_host_requirements_fit_the_2_core_machine_the_labs_are_sized_for(config)
     assert int(host["storage"].removesuffix("gb")) >= 32
 
 
-def test_shared_memory_sized_for_dataloader_workers(config):
-    shm = [a for a in config["runArgs"] if a.startswith("--shm-size=")]
-    assert shm and re.fullmatch(r"--shm-size=\d+g", shm[0]) and int(shm[0][11:-1]) >= 1
-
-
-def test_tensorboard_port_is_forwarded_and_labelled(config):
-    assert 6006 in config["forwardPorts"]
-    assert config["portsAttributes"]["6006"]["label"] == "TensorBoard"
-
-
 def test_vscode_extensions_and_settings(config):
     """Shared settings live in .vscode/ (local VS Code and the container read them)."""
     extensions = config["customizations"]["vscode"]["extensions"]
@@ -73,11 +63,6 @@ def test_vscode_extensions_and_settings(config):
     assert settings["[python]"]["editor.defaultFormatter"] == "charliermarsh.ruff"
     # An application-scoped setting, ignored in a workspace: setup.sh configures the kernels.
     assert "jupyter.runStartupCommands" not in settings
-
-
-def test_codespaces_opens_readme_and_lab_1(config):
-    files = config["customizations"]["codespaces"]["openFiles"]
-    assert files == ["README.md", "labs/01_gradient_descent.py"]
 
 
 def test_lifecycle_commands(config):
@@ -191,4 +176,3 @@ def test_github_workflow_runs_readme_command_and_devcontainer():
     assert any(step.get("run") == "./scripts/test.sh" for step in steps)
     ci = [s for s in steps if s.get("uses", "").startswith("devcontainers/ci@")]
     assert ci and ci[0]["with"]["runCmd"] == "./scripts/test.sh"
-    assert all(job["runs-on"] == "ubuntu-latest" for job in jobs.values())
