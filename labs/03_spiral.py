@@ -69,11 +69,11 @@ dllab.show(
 # it lies, which changes with both its angle and its distance from the centre.
 #
 # ## Training: the minibatch loop
-# Every model below is trained the same way. One **epoch** is one pass over the training set
-# in minibatches of 512 points, drawn in a new random order each epoch (the last, partial
-# minibatch is dropped). For each minibatch it is the four steps of lab 1's `nn.Linear` rung:
-# zero the gradients, compute the loss, backpropagate, let the optimizer step. The loss is
-# `binary_cross_entropy_with_logits` on the model's logits (lab 2 showed why logits).
+# Every model below is trained the same way. One **epoch** is one pass over the training set in
+# minibatches of `BATCH_SIZE` points (512 in full mode), drawn in a new random order each epoch (the
+# last, partial minibatch is dropped). For each minibatch it is the four steps of lab 1's
+# `nn.Linear` rung: zero the gradients, compute the loss, backpropagate, let the optimizer step. The
+# loss is `binary_cross_entropy_with_logits` on the model's logits (lab 2 showed why logits).
 #
 # ### Your turn 1: one epoch
 # `order` is a random permutation of the row numbers 0 … N−1; minibatch k holds the rows
@@ -148,11 +148,12 @@ fig = plot_loss_curves(
     ylabel="mean BCE loss",
     logx=True,
     logy=False,
+    legend="none",  # one legend, drawn once the log 2 line is there too
 )
 ax = fig.axes[0]
 ax.lines[1].set_linestyle("--")  # the two curves lie on top of each other
 ax.axhline(np.log(2), color="grey", linestyle=":", label="log 2: P = ½ everywhere")
-ax.legend()
+fig.legend(loc="outside right upper")
 dllab.show(fig, "loss_linear", run)
 
 # %% [markdown]
@@ -334,12 +335,12 @@ dllab.show(
 )
 
 # %% [markdown]
-# The boundary is no longer one straight line: it is made of straight pieces, with a kink
-# wherever a ReLU switches on or off, and outside it follows the arms. But 12 and 6 units
-# give too few pieces for three and a half turns, and the network spent them on the outer
-# turns: in full mode the whole interior (the radius printed above) is a single region that
-# it calls class 0, so all its errors are there — every class-1 point inside is a false
-# negative, every class-0 point inside is right only because everything there is "class 0".
+# The boundary is no longer one straight line: it is made of straight pieces, with a kink wherever a
+# ReLU switches on or off, and in full mode it follows the arms in the outer turns. But 12 and 6
+# units give too few pieces for three and a half turns, and the network spent them on the outer
+# turns: in full mode the whole interior (the radius printed above) is a single region that it calls
+# class 0, so all its errors are there — every class-1 point inside is a false negative, every
+# class-0 point inside is right only because everything there is "class 0".
 #
 # ## Model 4 — a general MLP
 # `MLP` builds the network from a list of hidden sizes, so a deeper, wider model is one line.
@@ -459,11 +460,11 @@ dllab.show(
 )
 
 # %% [markdown]
-# Outside the circle the MLP is at chance: accuracy and ROC AUC near 0.5 (printed above; the
-# lecture's accuracy: 0.51). Inside the training radius, where no test points are drawn, the
-# boundary follows the arms; beyond it the ReLU network continues its last linear pieces as
-# long straight boundaries. It learned *where* the classes are, not the rule that generates
-# them.
+# In full mode the MLP is at chance outside the circle: accuracy and ROC AUC near 0.5 (compare the
+# numbers printed above; the lecture's accuracy: 0.51). In full mode, inside the training radius,
+# where no test points are drawn, the boundary follows the arms; beyond it the ReLU network
+# continues its last linear pieces as long straight boundaries. It learned *where* the classes are,
+# not the rule that generates them.
 #
 # ### How can we fix this?
 # Give the model a representation in which the outside looks like the inside. A spiral arm is

@@ -16,6 +16,7 @@ import inspect
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import lightning as L
 import numpy as np
@@ -143,19 +144,27 @@ model = LabMLP(hidden=CONFIG, lr=LR)
 # Each run of this cell gets its own folder lightning/version_N/ (logs and checkpoints).
 logger = TensorBoardLogger(run, name="lightning", default_hp_metric=False)
 checkpoint = ModelCheckpoint(filename="best-{epoch}", monitor="loss/valid", mode="min")
+early_stopping = EarlyStopping("loss/valid", patience=PATIENCE, min_delta=MIN_DELTA)
 trainer = L.Trainer(
     max_epochs=MAX_EPOCHS,
     accelerator=device.type,
     devices=1,
     logger=logger,
-    callbacks=[EarlyStopping("loss/valid", patience=PATIENCE, min_delta=MIN_DELTA), checkpoint],
+    callbacks=[early_stopping, checkpoint],
     enable_progress_bar=not dllab.is_quick() and (in_kernel() or sys.stderr.isatty()),
     enable_model_summary=False,
 )
 trainer.fit(model, data["train"], data["valid"])
+# stopped_epoch stays 0 unless early stopping ended the run.
+if early_stopping.stopped_epoch > 0:
+    print(f"stopped early after {trainer.current_epoch} epochs (of at most {MAX_EPOCHS})")
+else:
+    print(f"ran the maximum {trainer.current_epoch} epochs: early stopping did not trigger")
+# Lightning counts epochs from 0 in file names: best-epoch=0 holds the weights after epoch 1.
+best_epoch = int(Path(checkpoint.best_model_path).stem.split("=")[-1]) + 1
 print(
-    f"stopped after {trainer.current_epoch} epochs; best validation loss "
-    f"{checkpoint.best_model_score:.4f} in {checkpoint.best_model_path}"
+    f"best validation loss {checkpoint.best_model_score:.4f} after epoch {best_epoch}, "
+    f"in {checkpoint.best_model_path}"
 )
 
 # %% [markdown]
@@ -172,6 +181,8 @@ logger.log_hyperparams(  # one row in TensorBoard's HParams tab, next to the sea
     {"hp/val_loss": float(checkpoint.best_model_score), "hp/test_acc": metrics["accuracy"]},
 )
 print(f"test_step: loss {tested['loss/test']:.4f}, accuracy {tested['acc/test']:.4f}")
+n_right = round(metrics["accuracy"] * len(y_test))
+print(f"{n_right:,} of the {len(y_test):,} test points lie on their side of the boundary")
 print(
     format_table(
         {"Lightning MLP": list(metrics.values())}, ["accuracy", "avg precision", "ROC AUC"]
@@ -186,10 +197,12 @@ dllab.show(
 )
 
 # %% [markdown]
-# The same result as lab 3's loop and the lecture (1.00): early stopping ended training after
-# 177 epochs, the checkpoint kept epoch 176, and every one of the 1,024 test points lies on its
-# side of a boundary that winds between the arms. Nothing about the model changed, only who
-# runs the loop.
+# The lines printed above say how training ended, which epoch the checkpoint kept (counted
+# from 1; the file name counts from 0) and how many test points the best epoch gets right. In
+# full mode this is the same result as lab 3's loop and the lecture (test accuracy 1.00):
+# early stopping ends training long before `MAX_EPOCHS`, and the boundary winds between the
+# arms. In quick mode `MAX_EPOCHS` is too small for that and the model is still close to a
+# guess. Nothing about the model changed, only who runs the loop.
 #
 # ## What Lightning adds
 # The `Trainer` did more than your loop, and each of these is one argument away:
@@ -211,9 +224,12 @@ for path in sorted(run.rglob("*")):
 # ## Random search by hand
 # Which learning rate, width, depth and batch size? Trying combinations on a grid is the
 # obvious plan. Bergstra & Bengio's argument: usually only one or two hyper-parameters matter
-# much. A grid of 16 points over 4 hyper-parameters tries only **2** values of each; 16 random
-# points try **16** different values of each, so the one that matters is explored 8 times
-# more finely, for the same cost.
+# much, and which ones is not known in advance. A grid of 16 points over 4 hyper-parameters
+# tries only **2** values of each. 16 random points draw a new value of each hyper-parameter in
+# every trial: the learning rate, continuous and here the one that matters most, gets **16**
+# distinct values instead of 2, 8 times more finely explored for the same cost. Width, depth
+# and batch size come from lists of 4 values, so random search tries at most those 4 of each
+# (still twice the grid's 2).
 #
 # A learning rate is searched on a log scale: 0.0001 to 0.001 matters as much as 0.1 to 1.
 # Drawing it uniformly from [0.0001, 1] would put 90 % of the draws above 0.1.
@@ -235,23 +251,32 @@ log_uniform = check("log_uniform", log_uniform)
 
 # %% [markdown]
 # The search space: the learning rate log-uniform in [0.0001, 1], width, depth and batch size
-# from short lists. Random search draws each independently (with your sampler). The grid takes
-# 2 values of each, at the centres of the two halves of each range, as a careful person would
-# (lr 0.001 and 0.1; width 24 and 32; depth 3 and 4; batch size 32 and 64).
+# from lists of 4 values. Random search draws each independently (with your sampler). The grid
+# takes 2 values of each, away from the edges as a careful person would place them: for the
+# learning rate the centres of the two halves of its log range (0.001 and 0.1), for each list
+# its two inner values (width 24 and 32, depth 3 and 4, batch size 32 and 64), as printed.
 
 # %%
 random_configs = search.random_configs(BUDGET, seed=SEED, log_uniform=log_uniform)
 grid_configs = search.grid_configs(BUDGET)
+
+
+def rounded(config):
+    """A configuration to print: the learning rate to 3 significant digits."""
+    return {k: float(f"{v:.3g}") if k == "lr" else v for k, v in config.items()}
+
+
+print("grid values:", {p: sorted({rounded(c)[p] for c in grid_configs}) for p in search.PARAMS})
 for name, configs in {"random": random_configs, "grid": grid_configs}.items():
     distinct = {p: len({c[p] for c in configs}) for p in search.PARAMS}
     print(f"{name}: {len(configs)} trials; distinct values per hyper-parameter: {distinct}")
 print("space:", {"lr": search.LR_RANGE, **search.CHOICES})
 
 # %% [markdown]
-# Each trial trains a fresh model for `SEARCH_STEPS` minibatches on a smaller spiral (1.5
-# turns, so that a few steps already separate good settings from bad), checks the validation
-# loss 5 times on the way and reports the best and reports its final validation
-# loss. Every trial writes its own TensorBoard folder with its hyper-parameters and results.
+# Each trial trains a fresh model for `SEARCH_STEPS` minibatches on a smaller spiral (1.5 turns, so
+# that a few steps already separate good settings from bad), checks the validation loss 5 times on
+# the way and reports the best of these checks. Every trial writes its own TensorBoard folder with
+# its hyper-parameters and results.
 
 # %%
 search_data = search.search_data(SEARCH_POINTS, seed=SEED)
@@ -262,7 +287,7 @@ for name, configs in {"random": random_configs, "grid": grid_configs}.items():
     )
     losses = [r["val_loss"] for r in results[name]]
     i = int(np.nanargmin(losses))
-    print(f"{name}: best validation loss {losses[i]:.4f} with {configs[i]}")
+    print(f"{name}: best validation loss {losses[i]:.4f} with {rounded(configs[i])}")
 
 # %%
 strategies = {"random search": ("random", random_configs), "grid search": ("grid", grid_configs)}
@@ -273,20 +298,31 @@ by_hand = {
 dllab.show(
     plot_search(
         by_hand,
-        title=f"Small spiral (1.5 turns): {BUDGET} trials each, {SEARCH_STEPS} steps per trial",
+        title=f"Small spiral (1.5 turns): random and grid search, {SEARCH_STEPS} steps per trial",
     ),
     "random_vs_grid",
     run,
 )
+for label, (lrs, losses) in by_hand.items():
+    i = int(np.nanargmin(losses))
+    print(f"{label}: best {losses[i]:.4f} at trial {i + 1}, lr {lrs[i]:.3g}")
+grid_best = np.nanmin(by_hand["grid search"][1])
+below = [lr for lr, loss in zip(*by_hand["random search"], strict=True) if loss < grid_best]
+print(
+    f"{len(below)} of {BUDGET} random trials end below the grid's best, at lr "
+    + (", ".join(f"{lr:.3g}" for lr in sorted(below)) or "–")
+)
 
 # %% [markdown]
 # On the right, the grid's 16 trials stand in two columns: it tried only lr = 0.001 and
-# lr = 0.1, and spent 8 trials on each varying width, depth and batch size, which change the
-# loss much less; its best is 0.18. The random trials are spread from 0.0003 to 0.8 and trace
-# how the loss depends on the learning rate: the three between 0.02 and 0.05 reach 0.015 to
-# 0.095, lower than anything the grid saw. On the left, the two stay close for 11 trials (the
-# grid even leads at trials 10 and 11); at trial 12 the random search draws lr ≈ 0.028 and
-# ends 12 times lower than the grid (0.015 against 0.18), with the same 16 trials.
+# lr = 0.1, and spent 8 trials on each varying width, depth and batch size. The random trials
+# are spread over the whole range of learning rates and trace how the loss depends on it. The
+# lines printed above give each search's best and the random trials that beat the grid's best.
+# In full mode (100 steps per trial) the learning rate decides: the random trials between
+# 0.02 and 0.05 reach losses the grid never sees, and the random search ends about 12 times
+# lower than the grid (0.015 against 0.18), with the same 16 trials. In quick mode 10 steps
+# leave every trial near a guess, and which search ends lower is a matter of luck. Either way,
+# on the left, the lead can change hands: 16 trials are few.
 #
 # ### In TensorBoard
 # `./scripts/tensorboard.sh runs/06_lightning_search` and open the **HParams** tab: one row
@@ -332,7 +368,7 @@ for name in ("random", "tpe"):
     finished = studies[name].get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     studies[name].optimize(objective, n_trials=max(0, OPTUNA_TRIALS - len(finished)))
     best = studies[name].best_trial
-    print(f"Optuna {name}: best validation loss {best.value:.4f} with {best.params}")
+    print(f"Optuna {name}: best validation loss {best.value:.4f} with {rounded(best.params)}")
 
 # %%
 everything = {
@@ -344,19 +380,35 @@ everything = {
 }
 dllab.show(
     plot_search(
-        everything, title=f"Small spiral (1.5 turns): four searches of {BUDGET} trials each"
+        everything,
+        title=f"Small spiral (1.5 turns): {len(everything)} searches, "
+        f"{SEARCH_STEPS} steps per trial",
     ),
     "four_searches",
     run,
 )
+for label, (lrs, losses) in everything.items():
+    i = int(np.nanargmin(losses))
+    print(f"{label}: {len(losses)} trials, best {losses[i]:.4f} at lr {lrs[i]:.3g}")
+random_trials, tpe_trials = studies["random"].trials, studies["tpe"].trials
+same = next(
+    (
+        i
+        for i, (a, b) in enumerate(zip(random_trials, tpe_trials, strict=False))
+        if a.params != b.params
+    ),
+    min(len(random_trials), len(tpe_trials)),
+)
+print(f"TPE's first {same} trials are the random sampler's")
 
 # %% [markdown]
-# TPE's first 5 trials are exactly the random sampler's (same seed: it starts at random).
-# All three searches that draw at random end below the grid (0.13 and lower against 0.18);
-# Optuna's random sampler found the best trial of all (0.011, lr ≈ 0.017, the largest batch).
-# TPE did not pay off in 16 trials: its 11 guided trials still spread over the whole range of
-# learning rates, because a model of the loss built from a handful of trials knows little, and
-# its best stayed at 0.13.
+# TPE starts at random: with the same seed its first 5 trials are exactly the random sampler's
+# (the last line above counts them; quick mode runs only `OPTUNA_TRIALS` = 4 per study).
+# In full mode, with 16 trials each, all three searches that draw at random end below the grid
+# (0.13 and lower against 0.18); Optuna's random sampler finds the best trial of all (0.011,
+# lr ≈ 0.017, the largest batch), and TPE does not pay off: its 11 guided trials still spread
+# over the whole range of learning rates, because a model of the loss built from a handful of
+# trials knows little, and its best stays at 0.13.
 # Model-based samplers pay off over dozens or hundreds of trials: try the script below with
 # `--trials 60`.
 
@@ -416,14 +468,24 @@ print(
         ["valid loss", "test accuracy"],
     )
 )
+twin, other = single[SEED], single[SEED + 1]
+print(
+    f"DDP against 1 process with the same seed: valid loss differs by "
+    f"{abs(distributed['val_loss'] - twin['val_loss']):.3f}, test accuracy by "
+    f"{abs(distributed['test']['accuracy'] - twin['test']['accuracy']):.3f}; "
+    f"the two seeds differ by {abs(twin['val_loss'] - other['val_loss']):.3f} and "
+    f"{abs(twin['test']['accuracy'] - other['test']['accuracy']):.3f}"
+)
 
 # %% [markdown]
-# The DDP run lands among the single-process runs: its validation loss (0.114) and test
-# accuracy (0.920) differ from one process with the same seed (0.128, 0.926) by less than the
-# two single-process seeds differ from each other (0.128 against 0.046, 0.926 against 0.994).
-# The order of the minibatches is the only difference. On two CPU cores DDP is slower than one
-# process: the model is tiny and every step waits for the gradients to be exchanged. It pays
-# off when each process has a GPU and a large model.
+# The last line compares DDP's difference from one process with the same seed with the difference
+# between two seeds, the noise of training. In full mode the DDP run lands among the single-process
+# runs: its validation loss (0.114) and test accuracy (0.920) differ from one process with the same
+# seed (0.128, 0.926) by less than the two single-process seeds differ from each other (0.128
+# against 0.046, 0.926 against 0.994). The order of the minibatches is the only difference between
+# DDP and one process. On two CPU cores DDP is slower than one process: the model is tiny and every
+# step waits for the gradients to be exchanged. It pays off when each process has a GPU and a large
+# model.
 #
 # ## Exercises
 # The two "Your turn" cells above are checked; `scripts/check.sh 6` checks them from a
@@ -439,8 +501,10 @@ print(
 # ## Summary
 # - A `LightningModule` holds what is yours (model, step, optimizer); the `Trainer` runs the
 #   loop, and adds checkpoints, logging, devices, precision and many processes by arguments.
-# - Random search beats a grid of the same size when few hyper-parameters matter: it tries as
-#   many values of each as there are trials. Search learning rates on a log scale.
+# - Random search beats a grid of the same size when few hyper-parameters matter: each trial
+#   draws a new value of a continuous one, so the learning rate got 16 distinct values instead
+#   of the grid's 2 (from lists of 4 values it can try at most those 4). Search learning rates
+#   on a log scale.
 # - Optuna keeps a study in a database: workers in several processes or on several machines
 #   share it, crashes lose nothing finished, and TPE spends later trials where earlier ones
 #   went well.

@@ -5,22 +5,44 @@ import numpy as np
 
 from dllab.search import best_so_far
 
+# One style per strategy: searches that share trials (TPE starts like the random sampler) draw
+# on top of each other, so each later one is thinner, smaller and hollow, and both stay visible.
 MARKERS = ("o", "x", "s", "^")
+LINESTYLES = ("-", "--", "-.", ":")
+LINEWIDTHS = (3.0, 2.2, 1.6, 1.2)
+MARKERSIZES = (10, 8, 6, 4)
 
 
 def plot_search(runs: dict, *, param: str = "lr", title: str = ""):
     """Left: best validation loss so far against the trial number, one line per strategy.
-    Right: each trial's validation loss against its value of `param` (log scale), with the
-    number of distinct values each strategy tried in the legend.
+    Right: each trial's validation loss against its value of `param` (log scale). One legend
+    below both panels, with each strategy's number of trials and of distinct values of param.
 
     runs: {strategy: (values of param per trial, validation losses per trial)}.
     """
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for (name, (tried, losses)), marker in zip(runs.items(), MARKERS, strict=False):
+    if len(runs) > len(MARKERS):
+        raise ValueError(f"plot_search draws at most {len(MARKERS)} strategies, got {len(runs)}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
+    for i, (name, (tried, losses)) in enumerate(runs.items()):
         trials = np.arange(1, len(losses) + 1)
-        left.step(trials, best_so_far(losses), where="post", label=name, marker=marker, ms=4)
         distinct = len(np.unique(np.round(np.asarray(tried, dtype=float), 12)))
-        right.scatter(tried, losses, marker=marker, label=f"{name}: {distinct} distinct {param}")
+        style = dict(
+            marker=MARKERS[i],
+            ms=MARKERSIZES[i],
+            mfc="none",
+            mew=1.5,
+            color=f"C{i}",
+        )
+        left.step(
+            trials,
+            best_so_far(losses),
+            where="post",
+            linestyle=LINESTYLES[i],
+            lw=LINEWIDTHS[i],
+            label=f"{name}: {len(losses)} trials, {distinct} distinct {param}",
+            **style,
+        )
+        right.plot(tried, losses, linestyle="none", **style)
     left.set(xlabel="trial", ylabel="best validation loss so far", yscale="log")
     left.set_title("best so far")
     right.set(xlabel=param, ylabel="validation loss", xscale="log", yscale="log")
@@ -28,9 +50,7 @@ def plot_search(runs: dict, *, param: str = "lr", title: str = ""):
     for ax in (left, right):
         ax.grid(alpha=0.3)
     left.xaxis.get_major_locator().set_params(integer=True)
-    left.legend(loc="lower left")
-    right.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    fig.legend(loc="outside lower center", ncols=2)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
