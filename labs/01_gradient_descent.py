@@ -115,7 +115,11 @@ def fit_numpy(X, y, lr, max_epochs, seed):
     params = np.random.default_rng(seed).uniform(-1, 1, size=4)  # a, b, c, d
     losses = []
     bar = tqdm(
-        total=max_epochs, desc=f"α = {lr}", unit="epoch", disable=dllab.is_quick(), leave=False
+        total=max_epochs,
+        desc=f"α = {lr}",
+        unit="epoch",
+        disable=not dllab.progress_wanted(),
+        leave=False,
     )
     for epoch in range(max_epochs):
         a, b, c, d = params

@@ -108,7 +108,7 @@ def train(model, data, *, num_epochs, lr=LR, seed=SEED):
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     generator = torch.Generator().manual_seed(seed)
     train_losses, valid_losses = [], []
-    for _ in trange(num_epochs, desc="epochs", leave=False, disable=dllab.is_quick()):
+    for _ in trange(num_epochs, desc="epochs", leave=False, disable=not dllab.progress_wanted()):
         model.train()
         order = torch.randperm(len(X), generator=generator).to(device)
         train_losses.append(train_epoch(model, optimizer, X, y, order, BATCH_SIZE))

@@ -462,9 +462,9 @@ fig = plot_loss_curves(
     curves,
     title=f"{len(HIDDEN)} hidden layers of {HIDDEN[0]} ReLU units, spiral train set (n = {len(y)})",
     ylabel="training loss (binary cross-entropy)",
+    legend="none",
 )
 fig.axes[0].legend(title="initialization", loc="center left", bbox_to_anchor=(1.01, 0.5))
-fig.tight_layout()
 dllab.show(fig, "learning", run)
 
 # %% [markdown]

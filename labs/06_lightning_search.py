@@ -29,7 +29,7 @@ import dllab
 from dllab import ddp, search
 from dllab.boundary import decision_boundary
 from dllab.data import spiral, split
-from dllab.display import format_table, in_kernel
+from dllab.display import format_table
 from dllab.exercises import check
 from dllab.lightning_mlp import SpiralMLP, loaders
 from dllab.metrics import evaluate
@@ -151,7 +151,7 @@ trainer = L.Trainer(
     devices=1,
     logger=logger,
     callbacks=[early_stopping, checkpoint],
-    enable_progress_bar=not dllab.is_quick() and (in_kernel() or sys.stderr.isatty()),
+    enable_progress_bar=dllab.progress_wanted(),
     enable_model_summary=False,
 )
 trainer.fit(model, data["train"], data["valid"])

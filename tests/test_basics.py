@@ -104,15 +104,16 @@ def test_runs_root_is_repository_runs_without_override(monkeypatch):
 
 def test_show_saves_png_in_script_mode_without_overwriting(tmp_path, capsys):
     run = dllab.new_run_dir("lab")
-    paths = []
+    paths, figures = [], []
     for _ in range(2):
         fig, ax = plt.subplots()
         ax.plot([0, 1], [1, 0])
+        figures.append(fig.number)
         paths.append(dllab.show(fig, "curve", run))
     assert [p.name for p in paths] == ["curve.png", "curve-2.png"]
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in paths)
     assert f"figure saved: {paths[0]}" in capsys.readouterr().out
-    assert plt.get_fignums() == []  # closed after saving
+    assert not any(plt.fignum_exists(n) for n in figures)  # closed after saving
 
 
 def test_show_needs_a_run_dir_in_script_mode():

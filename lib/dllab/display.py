@@ -3,6 +3,7 @@
 import numbers
 import os
 import re
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +20,13 @@ def in_kernel() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def progress_wanted() -> bool:
+    """True where a progress bar helps: in a notebook or a terminal, and not in quick mode."""
+    from dllab.session import is_quick
+
+    return not is_quick() and (in_kernel() or sys.stderr.isatty())
 
 
 # A plain script has no screen to draw on here; a kernel keeps its inline backend.

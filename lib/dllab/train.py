@@ -2,7 +2,6 @@
 
 import copy
 import math
-import sys
 from dataclasses import dataclass, field
 
 import torch
@@ -11,8 +10,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from dllab import validate
-from dllab.display import in_kernel
-from dllab.session import get_device, is_quick
+from dllab.display import progress_wanted
+from dllab.session import get_device
 
 
 @dataclass
@@ -175,7 +174,7 @@ def fit(
     for callback in callbacks:
         callback(0, model, history)
     if progress is None:
-        progress = not is_quick() and (in_kernel() or sys.stderr.isatty())
+        progress = progress_wanted()
     bar = tqdm(total=num_epochs, disable=not progress, desc="epochs", leave=False)
     n_batches = len(X) // batch_size
     for epoch in range(1, num_epochs + 1):
