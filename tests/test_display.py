@@ -37,3 +37,20 @@ def test_plot_curves_keeps_its_labels_and_rejects_an_unknown_legend_place():
     assert not legend.overlaps(axes)
     with pytest.raises(ValueError, match="legend='inside'; allowed: 'right', 'below', 'none'"):
         plot_curves(x, {"a": x}, xlabel="x", ylabel="y", legend="inside")
+
+
+def test_search_figure_keeps_its_legend_below_both_panels_and_tells_coinciding_searches_apart():
+    from dllab.search_plots import plot_search
+
+    trials = ([0.1, 0.01, 0.001, 0.0001], [0.5, 0.33, 0.25, 0.2])  # (lr per trial, losses)
+    runs = {"Optuna random": trials, "Optuna tpe": trials}  # the same points, as TPE's start
+    fig = plot_search(runs, title="two searches")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    assert all(not box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)
+    markers = {line.get_marker() for line in fig.axes[0].get_lines()}
+    assert len(markers) == 2
+    with pytest.raises(ValueError, match="at most 4 strategies, got 5"):
+        plot_search({f"s{i}": trials for i in range(5)})
