@@ -14,10 +14,9 @@ from pathlib import Path
 import jupytext
 import pytest
 from filelock import FileLock
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from dllab.exercises.notebook import run_percent_file
+from dllab.exercises.notebook import kernel_client, kernel_env, run_percent_file
 
 REPO = Path(__file__).resolve().parents[1]
 LABS = REPO / "labs"
@@ -121,15 +120,8 @@ def run_and_rerun(path: Path, *, runs: Path, seed: int = 0, timeout: int = 600) 
     failed in the first run or in the re-runs (and after which cells).
     """
     nb = jupytext.read(path, fmt="py:percent")
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env.update({"LAB_QUICK": "1", "LAB_RUNS_DIR": str(runs)})
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        resources={"metadata": {"path": str(path.parent)}},
-    )
+    env = kernel_env({"LAB_QUICK": "1", "LAB_RUNS_DIR": str(runs)})
+    client = kernel_client(nb, path, timeout)
     code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
     order = valid_order(nb, code, random.Random(seed))
     first, again = {}, {}

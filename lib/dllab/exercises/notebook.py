@@ -10,7 +10,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 
-def _client(nb, path: Path, timeout: int) -> NotebookClient:
+def kernel_client(nb, path: Path, timeout: int) -> NotebookClient:
+    """A client that runs `nb` in a fresh kernel, with the folder of `path` as working directory."""
     return NotebookClient(
         nb,
         timeout=timeout,
@@ -22,7 +23,8 @@ def _client(nb, path: Path, timeout: int) -> NotebookClient:
     )
 
 
-def _kernel_env(env: dict | None) -> dict:
+def kernel_env(env: dict | None) -> dict:
+    """This process's environment plus `env`, without MPLBACKEND (plots stay inline)."""
     kernel_env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     kernel_env.update(env or {})
     return kernel_env
@@ -37,7 +39,7 @@ def run_percent_file(path, *, env: dict | None = None, timeout: int = 600):
     """
     path = Path(path)
     nb = jupytext.read(path, fmt="py:percent")
-    return _client(nb, path, timeout).execute(env=_kernel_env(env))
+    return kernel_client(nb, path, timeout).execute(env=kernel_env(env))
 
 
 def run_cell_by_cell(path, on_cell: Callable, *, env: dict | None = None, timeout: int = 600):
@@ -51,10 +53,10 @@ def run_cell_by_cell(path, on_cell: Callable, *, env: dict | None = None, timeou
     """
     path = Path(path)
     nb = jupytext.read(path, fmt="py:percent")
-    client = _client(nb, path, timeout)
+    client = kernel_client(nb, path, timeout)
     client.interrupt_on_timeout = True  # an endless loop in one cell must not stop the rest
     skip = False
-    with client.setup_kernel(env=_kernel_env(env)):
+    with client.setup_kernel(env=kernel_env(env)):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or skip:
                 skip = skip and cell.cell_type != "code"
