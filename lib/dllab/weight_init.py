@@ -14,7 +14,6 @@ from torch import nn
 from dllab import validate
 
 NONLINEARITIES = ("linear", "relu", "leaky_relu", "tanh")
-DISTRIBUTIONS = ("normal", "uniform")
 
 
 def gain(nonlinearity: str, alpha: float = 0.01) -> float:
