@@ -1,20 +1,16 @@
 """Lab 6's search script: worker processes sharing one Optuna study (SQLite and PostgreSQL),
 a killed worker loses no finished trial, and the same command resumes the study."""
 
-import glob
 import os
-import pwd
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import optuna
 import pytest
+from postgres import PostgresServer
 
 from dllab import search
 
@@ -78,58 +74,11 @@ def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_
 # ---------------------------------------------------------------- PostgreSQL on loopback
 
 
-def _postgres_bin() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    initdb = found[-1] if found else shutil.which("initdb")
-    if not initdb:
-        pytest.fail(
-            "PostgreSQL is not installed: no initdb in /usr/lib/postgresql/*/bin or on PATH. "
-            "Install it with `apt-get install postgresql` (.ci/run does this when it is missing).",
-            pytrace=False,
-        )
-    return Path(initdb).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def postgres_url():
-    """A PostgreSQL server in a temporary data directory on 127.0.0.1, stopped and deleted
-    afterwards. As root it runs as the unprivileged `postgres` user (postgres refuses root)."""
-    bindir = _postgres_bin()
-    root = Path(tempfile.mkdtemp(prefix="dllab-pg-"))
-    as_user = []
-    if os.geteuid() == 0:
-        try:
-            user = pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.fail(
-                "running as root needs the `postgres` user (made by the postgresql package)"
-            )
-        os.chown(root, user.pw_uid, user.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data, port = root / "data", _free_port()
-
-    def pg(*args):
-        return subprocess.run(
-            [*as_user, *map(str, args)], cwd=root, capture_output=True, text=True, timeout=120
-        )
-
-    done = pg(bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--no-sync")
-    assert done.returncode == 0, done.stdout + done.stderr
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
-    done = pg(bindir / "pg_ctl", "-D", data, "-o", options, "-l", root / "log", "-w", "start")
-    try:
-        assert done.returncode == 0, done.stdout + done.stderr + (root / "log").read_text()
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        pg(bindir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
-        shutil.rmtree(root)
-    assert not root.exists()
+    """A real PostgreSQL server on 127.0.0.1 (tests/postgres.py), in the README's URL spelling."""
+    with PostgresServer() as server:
+        yield server.url
 
 
 def test_two_workers_share_one_study_on_postgresql(postgres_url, tmp_path):
