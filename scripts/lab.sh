@@ -18,7 +18,7 @@ case "$1" in -h | --help) usage; echo; echo "Labs:"; registry list; exit 0 ;; es
 paths="$(registry resolve "$@" 2>&1)" || { echo "lab.sh: $paths" >&2; exit 2; }
 
 "$REPO/scripts/setup.sh" --if-needed
-runs="$("$VPY" -c 'from dllab.session import runs_root; print(runs_root())')"
+runs="$(registry runs)"
 while IFS= read -r path; do
     stem="$(basename "$path" .py)"
     marker="$(mktemp)"

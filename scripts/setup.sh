@@ -8,13 +8,16 @@
 # progress; an environment that an earlier run left half-made is detected and made again.
 #
 #   --cpu        install PyTorch's CPU-only build from PyTorch's CPU wheel index (about 0.4 GB in
-#                all instead of 3 GB on Linux; for machines without an NVIDIA GPU). Remembered.
+#                all instead of 3 GB on Linux; for machines without an NVIDIA GPU). Remembered; an
+#                existing environment with the CUDA build is made again. When the CPU index cannot
+#                be reached, setup stops (it never falls back to the CUDA build).
 #   --if-needed  print nothing when the environment is up to date (how the other scripts call it)
 #
 # Environment:
 #   LAB_VENV  where the environment lives (default: .venv in the repository; /opt/venv in the dev
 #             container, whose image already holds the locked dependencies)
 #   PYTHON    the interpreter that creates a new environment (default: python3); Python 3.11+
+#   LAB_TORCH_CPU_INDEX  PyTorch's CPU wheel index (default: https://download.pytorch.org/whl/cpu)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
@@ -29,7 +32,12 @@ for arg in "$@"; do
 done
 say() { echo "setup: $*"; }
 LOCK="$REPO/requirements.lock"
-CPU_INDEX="https://download.pytorch.org/whl/cpu"
+CPU_INDEX="${LAB_TORCH_CPU_INDEX:-https://download.pytorch.org/whl/cpu}"
+TORCH="$(sed -n 's/^torch==//p' "$LOCK")"
+# PyPI's torch for Linux is the CUDA build; PyTorch's CPU index has the CPU build as X.Y.Z+cpu.
+# For macOS (and other systems) PyPI's build is the CPU build already.
+cpu_build_differs=0
+[[ "$(uname -s)" != Linux ]] || cpu_build_differs=1
 KERNEL_CONFIG="$VENV/etc/ipython/ipython_kernel_config.py"
 KERNEL_CONFIG_TEXT='# Written by scripts/setup.sh: kernels of this environment reload edited modules before
 # each cell (%autoreload 2); LAB_AUTORELOAD=0 turns that off (the tests do, for speed).
@@ -61,6 +69,24 @@ if [[ -n "$hook" && -f "$hook" ]] && hook_python="$(sed -n 's/^INSTALL_PYTHON=//
         "(installed in the dev container?), so 'git commit' fails here. Fix: rm $hook" \
         "(or '$VENV/bin/pre-commit install' to run the hooks from this environment)" >&2
 fi
+
+# The installed torch's version (e.g. 2.13.0+cpu), without importing it; empty when missing.
+installed_torch() {
+    "$VPY" -c "from importlib.metadata import version; print(version('torch'))" 2>/dev/null || true
+}
+
+# --cpu on an environment that holds the CUDA build (or that was asked for the CPU build before and
+# did not get it): make it again, since swapping torch in place would leave 3 GB of CUDA libraries.
+if ((cpu_build_differs)) && [[ -x "$VPY" ]] && { ((cpu)) || [[ -f "$VENV/.dllab-cpu" ]]; }; then
+    have="$(installed_torch)"
+    if [[ -n "$have" && "$have" != *+cpu ]]; then
+        [[ "$VENV" == "$REPO/.venv" ]] ||
+            die "$VENV holds torch $have (the CUDA build) and --cpu asks for the CPU build; delete it (rm -rf $VENV) and run scripts/setup.sh --cpu again"
+        say "--cpu: $VENV holds torch $have (the CUDA build); deleting it and making it again with the CPU build"
+        rm -rf -- "$VENV"
+    fi
+fi
+if ((cpu)) && [[ -d "$VENV" ]]; then touch "$VENV/.dllab-cpu"; fi
 
 # What the environment was built from; the stamp records it, so an unchanged setup is a no-op.
 fingerprint() {
@@ -115,8 +141,13 @@ site="$("$VPY" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
 
 # --cpu is remembered, so that later runs never swap in the CUDA build.
 [[ "$cpu" == 0 ]] || touch "$VENV/.dllab-cpu"
-index=()
-[[ ! -f "$VENV/.dllab-cpu" ]] || index=(--extra-index-url "$CPU_INDEX")
+constraints=(-c "$LOCK" -c "$REPO/requirements-cuda.lock")
+wheels="$VENV/.dllab-torch-cpu"
+# pip, saying every 10 s that it is still working when it prints nothing (it unpacks in silence).
+pip_install() {
+    "$VPY" "$REPO/scripts/heartbeat.py" --prefix "setup: " -- \
+        "$VPY" -m pip install --disable-pip-version-check "$@"
+}
 
 if ! "$VPY" "$REPO/scripts/locks.py" check --quiet "$LOCK"; then
     count="$(grep -c '==' "$LOCK")"
@@ -128,10 +159,23 @@ if ! "$VPY" "$REPO/scripts/locks.py" check --quiet "$LOCK"; then
         size="about 0.4 GB to download, 1.6 GB on disk"
     fi
     say "installing the $count packages of requirements.lock into $VENV, once: $size."
-    say "pip lists every download with its size; unpacking at the end takes a minute or two without output."
+    if [[ -f "$VENV/.dllab-cpu" ]] && ((cpu_build_differs)); then
+        # Only torch comes from the CPU index, fetched first and alone: if that index cannot be
+        # reached, setup stops here instead of retrying every package and taking PyPI's CUDA build.
+        say "fetching torch $TORCH+cpu from PyTorch's CPU index ($CPU_INDEX)"
+        rm -rf -- "$wheels"
+        if ! "$VPY" -m pip download --disable-pip-version-check --no-deps --timeout 15 \
+            --retries 1 --index-url "$CPU_INDEX" --dest "$wheels" "torch==$TORCH+cpu"; then
+            rm -rf -- "$wheels"
+            die "PyTorch's CPU index ($CPU_INDEX) did not give torch $TORCH+cpu (pip's message above); nothing else was installed. Check the network or proxy and run scripts/setup.sh --cpu again, or run scripts/setup.sh without --cpu for PyPI's CUDA build (about 3 GB)"
+        fi
+        echo "torch==$TORCH+cpu" >"$VENV/.dllab-torch-cpu.txt"
+        constraints+=(--find-links "$wheels" -c "$VENV/.dllab-torch-cpu.txt")
+    fi
+    say "pip lists every download with its size, then unpacks and installs them (several minutes for PyTorch; setup says every 10 s that it is still working)."
     # The CUDA lock as constraints too: on Linux the CUDA build's nvidia-* packages get its pins.
-    "$VPY" -m pip install --disable-pip-version-check ${index[@]+"${index[@]}"} \
-        -c "$LOCK" -c "$REPO/requirements-cuda.lock" -r "$LOCK"
+    pip_install "${constraints[@]}" -r "$LOCK"
+    rm -rf -- "$wheels"
 fi
 
 # The project itself, editable: no download (--no-index), built with the locked setuptools.
@@ -156,4 +200,4 @@ if [[ "${DLLAB_CONTAINER:-}" == 1 && "$VENV" != "$REPO/.venv" ]]; then
 fi
 
 echo "$want" >"$stamp"
-say "done ($VENV)"
+say "done ($VENV; $("$VPY" -m dllab.doctor --build))"

@@ -6,9 +6,11 @@ so the pip commands setup.sh would run are checked without installing anything.
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -18,17 +20,24 @@ pytestmark = pytest.mark.script
 
 FAKE_PYTHON = """#!/usr/bin/env bash
 # Logs every call; answers like an environment where the lock is missing and pip works.
+# heartbeat.py runs the command after its `--` (this fake again), which is what gets logged.
+case "$1" in */heartbeat.py) while [[ "$1" != -- ]]; do shift; done; shift; exec "$@" ;; esac
 echo "$*" >>"$FAKE_LOG"
 case "$1" in
-    -c) case "$2" in *sysconfig*) echo "$FAKE_SITE" ;; *find_spec*) exit 1 ;; esac ;;
+    -c) case "$2" in *sysconfig*) echo "$FAKE_SITE" ;; *find_spec*) exit 1 ;;
+        *"version('torch')"*) [[ -z "${FAKE_TORCH:-}" ]] || echo "$FAKE_TORCH" ;; esac ;;
     */locks.py) exit 1 ;;
 esac
 exit 0
 """
 
 
-def run(*args, env=None, cwd=None):
+def run(*args, env=None, cwd=None, fresh_pip=False):
+    """Run a command; fresh_pip: without any pip configuration, as on a fresh machine."""
     base = {k: v for k, v in os.environ.items() if k not in ("LAB_VENV", "DLLAB_CONTAINER")}
+    if fresh_pip:
+        base = {k: v for k, v in base.items() if not k.startswith("PIP_")}
+        base["PIP_CONFIG_FILE"] = os.devnull
     return subprocess.run(
         [str(a) for a in args],
         capture_output=True,
@@ -81,7 +90,15 @@ def test_first_setup_says_what_and_how_big_then_installs_with_progress(tmp_path)
     assert '"%autoreload 2"' in config and '["autoreload"]' in config
 
 
-def test_cpu_switch_uses_pytorchs_cpu_index_and_is_remembered(tmp_path):
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+TORCH = next(
+    line.split("==")[1]
+    for line in (REPO / "requirements.lock").read_text().splitlines()
+    if line.startswith("torch==")
+)
+
+
+def test_cpu_switch_fetches_torch_alone_from_the_cpu_index_and_is_remembered(tmp_path):
     venv, log = fake_venv(tmp_path)
     done = run(REPO / "scripts/setup.sh", "--cpu", env=setup_env(venv, log))
     assert done.returncode == 0, done.stderr
@@ -89,9 +106,74 @@ def test_cpu_switch_uses_pytorchs_cpu_index_and_is_remembered(tmp_path):
     (venv / ".dllab-setup").unlink()
     done = run(REPO / "scripts/setup.sh", env=setup_env(venv, log))
     assert done.returncode == 0, done.stderr
+    calls = log.read_text().splitlines()
+    fetches = [line for line in calls if line.startswith("-m pip download")]
+    assert len(fetches) == 2 and all(
+        f"--index-url {CPU_INDEX} --dest {venv}/.dllab-torch-cpu torch=={TORCH}+cpu" in line
+        for line in fetches
+    )
     locked = [line for line in pip_installs(log) if " -r " in line]
-    assert len(locked) == 2
-    assert all("--extra-index-url https://download.pytorch.org/whl/cpu" in x for x in locked)
+    assert len(locked) == 2  # the CPU wheel and the constraint that only it satisfies
+    assert all(
+        f"--find-links {venv}/.dllab-torch-cpu -c {venv}/.dllab-torch-cpu.txt" in x for x in locked
+    )
+    assert not any(CPU_INDEX in line for line in locked)  # no other package from that index
+    assert (venv / ".dllab-torch-cpu.txt").read_text() == f"torch=={TORCH}+cpu\n"
+
+
+def test_cpu_switch_never_falls_back_to_the_cuda_build_when_the_index_is_unreachable(tmp_path):
+    """A real pip against a closed port (no pip configuration: a fresh machine): one clear
+    line within a minute, and nothing installed."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/simple"
+    start = time.monotonic()
+    done = run(
+        REPO / "scripts/setup.sh",
+        "--cpu",
+        env={"LAB_VENV": str(venv), "LAB_TORCH_CPU_INDEX": closed},
+        fresh_pip=True,
+    )
+    assert time.monotonic() - start < 60
+    assert done.returncode != 0
+    assert f"PyTorch's CPU index ({closed}) did not give torch {TORCH}+cpu" in done.stderr
+    assert "nothing else was installed" in done.stderr and "without --cpu" in done.stderr
+    site = subprocess.run(
+        [venv / "bin/python", "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert not list(Path(site).glob("torch*")) and not list(Path(site).glob("numpy*"))
+
+
+@pytest.mark.parametrize("asked", [["--cpu"], []])
+def test_cpu_choice_on_an_environment_with_the_cuda_build_makes_it_again(tmp_path, asked):
+    """--cpu (or the remembered choice) where torch is the CUDA build: .venv is made again."""
+    repo = copy_of_repo(tmp_path)
+    venv, log = fake_venv(tmp_path)
+    shutil.move(venv, repo / ".venv")
+    if not asked:
+        (repo / ".venv/.dllab-cpu").touch()
+    env = {"FAKE_LOG": str(log), "FAKE_TORCH": TORCH, "PYTHON": python_without_venv(tmp_path)}
+    done = run(repo / "scripts/setup.sh", *asked, env=env)
+    assert (
+        f"setup: --cpu: {repo}/.venv holds torch {TORCH} (the CUDA build); deleting it and making "
+        "it again with the CPU build" in done.stdout
+    )
+    assert f"setup: creating {repo}/.venv with Python 3.12" in done.stdout
+
+
+def test_cpu_switch_on_a_cuda_environment_elsewhere_is_named_not_deleted(tmp_path):
+    venv, log = fake_venv(tmp_path)
+    done = run(
+        REPO / "scripts/setup.sh", "--cpu", env={**setup_env(venv, log), "FAKE_TORCH": TORCH}
+    )
+    assert done.returncode != 0
+    assert f"{venv} holds torch {TORCH} (the CUDA build)" in done.stderr
+    assert f"rm -rf {venv}" in done.stderr and (venv / "bin/python").exists()
 
 
 def test_default_setup_never_uses_the_cpu_index(tmp_path):

@@ -89,6 +89,7 @@ def report() -> dict:
         "executable": sys.executable,
         "torch": torch.__version__,
         "torch_cuda": torch.version.cuda or "none (CPU build)",
+        "build": torch_build(),
         "nvidia_driver": nvidia_driver() or "none",
         "cuda_available": cuda,
         "mps_available": mps,
@@ -109,13 +110,19 @@ def report() -> dict:
     return facts
 
 
+def torch_build() -> str:
+    """Which torch this is, e.g. 'torch 2.13.0+cpu (CPU build)'; setup.sh's last line says it."""
+    import torch
+
+    build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU build"
+    return f"torch {torch.__version__} ({build})"
+
+
 def banner(facts: dict) -> str:
     """One line for the terminal at container start."""
     where = "container" if facts["in_container"] else "local"
-    cpu_build = facts["torch_cuda"].startswith("none")
-    build = "CPU build" if cpu_build else f"CUDA {facts['torch_cuda']}"
     line = (
-        f"dllab ({where}): Python {facts['python']}, torch {facts['torch']} ({build}), "
+        f"dllab ({where}): Python {facts['python']}, {facts['build']}, "
         f"device {facts['device']} ({facts['device_name']})"
     )
     return line + (f" | hint: {facts['hint']}" if facts["hint"] else "")
@@ -123,9 +130,13 @@ def banner(facts: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args not in ([], ["--full"]):
-        print(f"usage: python -m dllab.doctor [--full]; got {' '.join(args)!r}", file=sys.stderr)
+    if args not in ([], ["--full"], ["--build"]):
+        usage = "python -m dllab.doctor [--full | --build]"
+        print(f"usage: {usage}; got {' '.join(args)!r}", file=sys.stderr)
         return 2
+    if args == ["--build"]:
+        print(torch_build())
+        return 0
     facts = report()
     if args == ["--full"]:
         for key, value in facts.items():

@@ -5,14 +5,26 @@ its file (and its spec, exercises/specs/labNN.py); nothing else lists the labs. 
 only: scripts/lab.sh runs this file with the system Python before the environment exists:
     python3 lib/dllab/labs.py list             one line per lab: number, stem, title
     python3 lib/dllab/labs.py resolve ARG ...  the stems of labs given by number, name or "all"
+    python3 lib/dllab/labs.py runs             the folder that holds every lab's runs
 """
 
+import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 LABS_DIR = Path(__file__).resolve().parents[2] / "labs"
+
+
+def runs_root() -> Path:
+    """runs/ of the repository (or LAB_RUNS_DIR): the same place whatever the working directory."""
+    if os.environ.get("LAB_RUNS_DIR"):
+        return Path(os.environ["LAB_RUNS_DIR"]).expanduser().resolve()
+    repo = Path(__file__).resolve().parents[2]
+    return repo / "runs" if (repo / "pyproject.toml").exists() else Path.cwd() / "runs"
+
+
 _FILE = re.compile(r"^(\d\d)_([a-z0-9_]+)\.py$")
 
 
@@ -86,6 +98,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["list"]:
         for lab in all_labs():
             print(f"{lab.number:>2}  {lab.stem:28s} {lab.title}")
+        return 0
+    if argv == ["runs"]:
+        print(runs_root())
         return 0
     if argv[:1] == ["resolve"] and len(argv) > 1:
         try:

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dllab.labs import runs_root
+
 # ---------------------------------------------------------------- quick mode
 
 _ON = {"1", "true", "yes", "on"}
@@ -84,14 +86,6 @@ def get_device() -> torch.device:
 # ---------------------------------------------------------------- run folders
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def runs_root() -> Path:
-    """runs/ of the repository (or LAB_RUNS_DIR): the same place whatever the working directory."""
-    if os.environ.get("LAB_RUNS_DIR"):
-        return Path(os.environ["LAB_RUNS_DIR"]).expanduser().resolve()
-    repo = Path(__file__).resolve().parents[2]
-    return repo / "runs" if (repo / "pyproject.toml").exists() else Path.cwd() / "runs"
 
 
 def _check_name(what: str, value: str) -> None:
