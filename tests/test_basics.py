@@ -152,3 +152,26 @@ def test_doctor_runs_as_module():
         [sys.executable, "-m", "dllab.doctor", "--bogus"], capture_output=True, text=True
     )
     assert bad.returncode == 2 and "usage" in bad.stderr
+
+
+def test_the_lab_registry_answers_without_importing_torch():
+    """lab.sh asks labs.py for the labs and runs/ before anything heavy: standard library only."""
+    code = (
+        "import runpy, sys; sys.argv = ['labs.py', 'runs']; "
+        "runpy.run_path('lib/dllab/labs.py', run_name='__main__')"
+    )
+    probe = (
+        "import atexit, sys; atexit.register(lambda: print(sorted("
+        "m for m in sys.modules if m.split('.')[0] in {'torch', 'numpy', 'matplotlib', 'dllab'}"
+        "), file=sys.stderr))\n" + code
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(runs_root())
+    assert done.stderr.strip() == "[]"

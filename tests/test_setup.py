@@ -348,3 +348,19 @@ def test_kernels_of_the_environment_reload_edited_modules(monkeypatch, switch, r
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     assert "".join(printed).strip() == str(reloads)
+
+
+def test_heartbeat_speaks_when_the_command_is_quiet_and_passes_its_status_on():
+    """pip unpacks for minutes without a word: heartbeat.py fills every quiet stretch."""
+    script = (
+        "print('Installing collected packages: torch', flush=True); import time; time.sleep(2.6)"
+    )
+    done = run(
+        sys.executable, REPO / "scripts/heartbeat.py", "--every", "1", "--prefix", "setup: ", "--",
+        sys.executable, "-c", script + "; raise SystemExit(3)",
+    )  # fmt: skip
+    assert done.returncode == 3
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Installing collected packages: torch"
+    beats = [line for line in lines[1:] if line.startswith("setup: pip is unpacking")]
+    assert len(beats) >= 2 and all(line.endswith("s so far)") for line in beats)
