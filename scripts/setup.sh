@@ -200,4 +200,5 @@ if [[ "${DLLAB_CONTAINER:-}" == 1 && "$VENV" != "$REPO/.venv" ]]; then
 fi
 
 echo "$want" >"$stamp"
-say "done ($VENV; $("$VPY" -m dllab.doctor --build))"
+# doctor.py run as a file: the package would import torch, which takes seconds.
+say "done ($VENV; $("$VPY" "$REPO/lib/dllab/doctor.py" --build))"

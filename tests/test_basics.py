@@ -175,3 +175,19 @@ def test_the_lab_registry_answers_without_importing_torch():
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(runs_root())
     assert done.stderr.strip() == "[]"
+
+
+def test_doctor_names_the_torch_build_from_its_metadata():
+    cuda = [
+        "filelock",
+        'cuda-toolkit[cublas,cudart]==13.0.3; platform_system == "Linux"',
+        'nvidia-cudnn-cu13==9.20.0.48; platform_system == "Linux"',
+    ]
+    assert doctor.describe_build("2.13.0", cuda) == "torch 2.13.0 (CUDA 13.0 build)"
+    older = ['nvidia-cuda-runtime-cu12==12.8.90; platform_system == "Linux"']
+    assert doctor.describe_build("2.7.0", older) == "torch 2.7.0 (CUDA 12.8 build)"
+    assert doctor.describe_build("2.13.0+cpu", ["filelock"]) == "torch 2.13.0+cpu (CPU build)"
+    # The installed one, as setup.sh prints it, agrees with what torch itself says.
+    built = doctor.torch_build()
+    assert built.startswith(f"torch {torch.__version__.split('+')[0]}")
+    assert ("CPU build" in built) == (torch.version.cuda is None)

@@ -2,9 +2,11 @@
 
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 
@@ -110,12 +112,24 @@ def report() -> dict:
     return facts
 
 
-def torch_build() -> str:
-    """Which torch this is, e.g. 'torch 2.13.0+cpu (CPU build)'; setup.sh's last line says it."""
-    import torch
+def describe_build(version: str, requires: list[str]) -> str:
+    """'torch 2.13.0 (CUDA 13.0 build)' or 'torch 2.13.0+cpu (CPU build)', from torch's version
+    and the requirements in its metadata (the CUDA build requires CUDA's own packages)."""
+    for requirement in requires:
+        cuda = re.match(
+            r"(cuda-toolkit|nvidia-cuda-runtime(-cu\d+)?)\b[^=;]*==(\d+\.\d+)", requirement
+        )
+        if cuda:
+            return f"torch {version} (CUDA {cuda.group(3)} build)"
+    return f"torch {version} (CPU build)"
 
-    build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU build"
-    return f"torch {torch.__version__} ({build})"
+
+def torch_build() -> str:
+    """Which torch is installed, without importing it (seconds); setup.sh's last line says it."""
+    try:
+        return describe_build(metadata.version("torch"), metadata.requires("torch") or [])
+    except metadata.PackageNotFoundError:
+        return "torch is not installed"
 
 
 def banner(facts: dict) -> str:
