@@ -106,10 +106,14 @@ def figure(counts: dict, students: int, source: str):
             edgecolor="white",
             label=status,
         )
-        if status == PASSED:
-            ax.bar_label(
-                bars, labels=[f"{v:.0%}" for v in values], label_type="center", color="white"
-            )
+        if status == PASSED:  # the share passed, written on its bar (beside a short one)
+            for bar, v in zip(bars, values, strict=True):
+                y = bar.get_y() + bar.get_height() / 2
+                inside = v >= 0.12
+                x, color = (v / 2, "white") if inside else (v + 0.01, "black")
+                ha = "center" if inside else "left"
+                box = None if inside else {"facecolor": "white", "edgecolor": "none", "pad": 1}
+                ax.text(x, y, f"{v:.0%} passed", ha=ha, va="center", color=color, bbox=box)
         left = [a + b for a, b in zip(left, values, strict=True)]
     ax.invert_yaxis()  # the first lab on top, as in the table
     ax.set_xlim(0, 1)
@@ -152,7 +156,8 @@ def main(argv: list[str]) -> int:
     if cells:
         print(f"\n{with_cells} student(s) had a later cell fail ({cells} cells in all)")
     found = mistakes(reports)
-    print(f"\nMost frequent mistakes ({sum(found.values())} wrong answers in all):")
+    wrong = sum(found.values())
+    print(f"\nMost frequent mistakes ({wrong} wrong answer{'' if wrong == 1 else 's'} in all):")
     if not found:
         print("  none")
     for (name, mistake), n in found.most_common(args.top):
