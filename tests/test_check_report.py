@@ -157,10 +157,41 @@ def test_a_file_that_is_not_a_report_is_never_overwritten(monkeypatch, capsys, t
     assert report.read(earlier)["totals"]["wrong"] == 3
 
 
+def _a_report() -> dict:
+    student = {"name": "Ada", "email": None, "source": "--student"}
+    time = "2026-12-01T10:00:00+00:00"
+    records = [
+        {"lab": LAB5, "exercise": n, "verdict": v, "message": "…", "hint": None, "time": time}
+        for n, v in [("he_std", "passed"), ("xavier_std", "wrong")]
+    ]
+    return {
+        "schema": "dllab-check/1",
+        "student": student,
+        "commit": None,
+        "started": time,
+        "finished": time,
+        "labs": [LAB5],
+        "totals": {"passed": 1, "wrong": 1, "not attempted": 0, "failed cells": 0},
+        "exit_code": 1,
+        "exercises": [r | {"student": student} for r in records],
+        "failed_cells": [],
+    }
+
+
 def test_read_names_the_file_and_the_problem(tmp_path):
     bad = tmp_path / "x.json"
     bad.write_text('{"schema": "other/2"}')
     with pytest.raises(ValueError, match=r"x\.json: schema 'other/2', expected 'dllab-check/1'"):
+        report.read(bad)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_a_report()))
+    assert report.read(good)["exit_code"] == 1
+    broken = _a_report()
+    broken["exercises"][1]["verdict"] = "almost"
+    bad.write_text(json.dumps(broken))
+    with pytest.raises(
+        ValueError, match=r"x\.json: at exercises/1/verdict: 'almost' is not one of"
+    ):
         report.read(bad)
     bad.write_text("not json")
     with pytest.raises(ValueError, match=r"x\.json: not a JSON report"):
@@ -291,6 +322,13 @@ def test_class_report_of_30_students(monkeypatch, capsys, tmp_path):
         assert int(row["students"]) == 30
         for status in ("passed", "wrong", "not attempted"):
             assert int(row[status]) == verdicts.count(status), (key, status)
+    for i in range(30):  # one line per student with the totals of their report
+        line = re.search(
+            rf"^Student {i:02d} <s{i:02d}@uni.edu>\s+(\d+)\s+(\d+)\s+(\d+)", out.out, re.M
+        )
+        mine = [verdicts[i] for verdicts in drawn.values()]
+        expected = [mine.count(s) for s in ("passed", "wrong", "not attempted")]
+        assert [int(n) for n in line.groups()] == expected
     top = re.findall(r"^\s+(\d+) × (\w+): (.+)$", out.out, re.M)
     assert len(top) == 3
     assert int(top[0][0]) == max(hints.values())

@@ -3,8 +3,8 @@
 Usage: python -m dllab.exercises.class_report DIR [--top N]   (what scripts/class_report.sh runs)
 DIR holds one JSON report per student (any *.json file name; sub-folders are searched too, so a
 folder of cloned repositories with their reports inside works). Prints, per exercise, how many
-students attempted it, passed, were wrong and did not attempt it; then the most frequent
-mistakes, by the hint the students got; and saves one figure, the share of students passing
+students attempted it, passed, were wrong and did not attempt it; one line per student; then the
+most frequent mistakes, by the hint the students got; and saves one figure, the share of students passing
 each exercise, into a new run folder runs/class_report/<time>/ (with the table as CSV).
 A file that is not a report is named and skipped; two reports of one student: the later counts.
 """
@@ -80,6 +80,24 @@ def table(counts: dict) -> str:
     return "\n".join(lines)
 
 
+def students(reports: list[dict]) -> str:
+    """One line per student, by name: the totals of their report and its commit."""
+    rows = sorted(reports, key=lambda r: report.who(r["student"]).lower())
+    names = [report.who(r["student"]) for r in rows]
+    wide = max(len("student"), *map(len, names))
+    lines = [
+        f"{'student':{wide}s} {'passed':>6s} {'wrong':>5s} {'not attempted':>13s} "
+        f"{'failed cells':>12s}  commit"
+    ]
+    for name, r in zip(names, rows, strict=True):
+        t = r["totals"]
+        lines.append(
+            f"{name:{wide}s} {t[PASSED]:6d} {t[WRONG]:5d} {t[NOT_ATTEMPTED]:13d} "
+            f"{t['failed cells']:12d}  {r['commit'] or '?'}"
+        )
+    return "\n".join(lines)
+
+
 def figure(counts: dict, students: int, source: str):
     """Horizontal bars, one per exercise: the shares passed, wrong and not attempted."""
     import matplotlib
@@ -151,6 +169,7 @@ def main(argv: list[str]) -> int:
     counts = tally(reports)
     print(f"{len(reports)} student{'' if len(reports) == 1 else 's'} ({folder})\n")
     print(table(counts))
+    print(f"\n{students(reports)}")
     cells = sum(r["totals"]["failed cells"] for r in reports)
     with_cells = sum(bool(r["totals"]["failed cells"]) for r in reports)
     if cells:

@@ -3,7 +3,8 @@
     ./scripts/check.sh --json check.json --junit check.xml [--student "Ada <ada@uni.edu>"]
     python -m dllab.exercises.report check.json        # Markdown, e.g. >> $GITHUB_STEP_SUMMARY
 
-The JSON report (SCHEMA = "dllab-check/1"), one file per student and run:
+The JSON report (SCHEMA = "dllab-check/1", as JSON Schema in check-report.schema.json), one
+file per student and run:
     {
       "schema": "dllab-check/1",
       "student": {"name": str | null, "email": str | null, "source": "--student" | "git config" | "unknown"},
@@ -25,6 +26,7 @@ The JSON report (SCHEMA = "dllab-check/1"), one file per student and run:
     }
 """
 
+import functools
 import json
 import re
 import sys
@@ -34,6 +36,7 @@ from pathlib import Path
 from dllab.exercises.engine import NOT_ATTEMPTED, PASSED, WRONG
 
 SCHEMA = "dllab-check/1"
+SCHEMA_FILE = Path(__file__).with_name("check-report.schema.json")  # the same, as JSON Schema
 VERDICTS = (PASSED, WRONG, NOT_ATTEMPTED)
 EXIT_PASSED, EXIT_WRONG, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 
@@ -148,6 +151,8 @@ def write_junit(report: dict, path) -> None:
 
 def read(path) -> dict:
     """A JSON report, checked against the schema; ValueError naming the file and the problem."""
+    import jsonschema
+
     path = Path(path)
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
@@ -156,16 +161,19 @@ def read(path) -> dict:
     if not isinstance(report, dict) or report.get("schema") != SCHEMA:
         found = report.get("schema") if isinstance(report, dict) else type(report).__name__
         raise ValueError(f"{path}: schema {found!r}, expected {SCHEMA!r} (check.sh --json)")
-    for key in ("student", "labs", "exercises", "failed_cells", "totals", "exit_code"):
-        if key not in report:
-            raise ValueError(f"{path}: the key {key!r} is missing")
-    for r in report["exercises"]:
-        if r.get("verdict") not in VERDICTS:
-            raise ValueError(
-                f"{path}: exercise {r.get('exercise')!r} has verdict {r.get('verdict')!r}; "
-                f"allowed: {', '.join(VERDICTS)}"
-            )
+    problem = jsonschema.exceptions.best_match(_validator().iter_errors(report))
+    if problem is not None:
+        where = "/".join(map(str, problem.absolute_path)) or "the top level"
+        raise ValueError(f"{path}: at {where}: {problem.message}")
     return report
+
+
+@functools.cache
+def _validator():
+    import jsonschema
+
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
 
 
 def who(student: dict) -> str:
