@@ -102,8 +102,7 @@ def figure(counts: dict, students: int, source: str):
     """Horizontal bars, one per exercise: the shares passed, wrong and not attempted."""
     import matplotlib
 
-    matplotlib.use("Agg")  # a script: saved, never shown
-    import matplotlib.pyplot as plt
+    from dllab.display import plt  # with the backend display.py chose (a file in a script)
 
     labels = [f"{name} (lab {int(lab[:2])})" for lab, name in counts]
     shares = {
@@ -182,18 +181,18 @@ def main(argv: list[str]) -> int:
     for (name, mistake), n in found.most_common(args.top):
         print(f"  {n:3d} × {name}: {mistake}")
 
-    from dllab.session import new_run_dir
+    from dllab import new_run_dir, show
 
+    print()
     run = new_run_dir("class_report")
     fig = figure(counts, len(reports), folder.resolve().name)
-    png = run / "share_passed.png"
-    fig.savefig(png, dpi=100)
+    show(fig, "share_passed", run)  # prints "figure saved: <path>"
     with (run / "exercises.csv").open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(["lab", "exercise", "students", PASSED, WRONG, NOT_ATTEMPTED])
         for (lab, name), c in counts.items():
             out.writerow([lab, name, sum(c.values()), c[PASSED], c[WRONG], c[NOT_ATTEMPTED]])
-    print(f"\nfigure saved: {png}\ntable saved: {run / 'exercises.csv'}")
+    print(f"table saved: {run / 'exercises.csv'}")
     return 0
 
 
