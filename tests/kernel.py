@@ -20,6 +20,25 @@ from dllab.exercises.notebook import kernel_client, kernel_env, run_percent_file
 
 REPO = Path(__file__).resolve().parents[1]
 LABS = REPO / "labs"
+UPSTREAM_MARKER = ".dllab-upstream"
+STUDENT_WORKFLOW = ".github/workflows/check.yml"
+
+
+def shipped_stubs(repo: Path = REPO) -> bool:
+    """True in the labs' own repository (it holds the marker .dllab-upstream), whose labs ship
+    with every "Your turn" cell unanswered; False in a student's copy made by
+    scripts/make_template.sh (no marker, the student workflow instead), whose cells hold the
+    student's answers. Neither: the marker was lost, which must not pass unnoticed."""
+    if (repo / UPSTREAM_MARKER).exists():
+        return True
+    if (repo / STUDENT_WORKFLOW).exists():
+        return False
+    pytest.fail(
+        f"{repo} has neither {UPSTREAM_MARKER} (the labs' own repository) nor "
+        f"{STUDENT_WORKFLOW} (a student's copy made by scripts/make_template.sh): "
+        "restore the marker",
+        pytrace=False,
+    )
 
 
 def execute(path: Path, *, quick: bool = True, env: dict | None = None, timeout: int = 600):

@@ -4,7 +4,7 @@ import re
 import subprocess
 
 import pytest
-from kernel import LABS, REPO, with_answers
+from kernel import LABS, REPO, shipped_stubs, with_answers
 
 # An answer that passes its check and then fails in the lab's own cell: it counts its calls and
 # fails on the first call after the checker's (in the lab's own cells).
@@ -51,11 +51,16 @@ def test_broken_answer_does_not_hide_the_others_and_a_later_crash_names_the_answ
 
 
 @pytest.mark.script
-def test_nothing_attempted_says_so_and_unknown_lab_is_rejected():
+def test_nothing_attempted_says_so_with_its_own_exit_status():
+    if not shipped_stubs():
+        pytest.skip("a student's copy (made by scripts/make_template.sh): the labs hold answers")
     done = check_sh(2)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == 3, done.stdout + done.stderr
     assert done.stdout.splitlines()[1].split()[1:] == ["0", "0", "3"]
     assert "nothing attempted yet" in done.stdout and "pass" not in done.stdout.split("\n\n")[-1]
+
+
+def test_unknown_lab_is_rejected():
     bad = subprocess.run([REPO / "scripts/check.sh", "9"], capture_output=True, text=True)
     assert bad.returncode == 2 and "no lab '9'" in bad.stderr
 
@@ -119,5 +124,57 @@ def test_a_check_cell_that_fails_counts_as_wrong_and_the_lab_goes_on(tmp_path):
     lab.write_text(RENAMED)
     result = run_lab(lab)
     message = "its check did not finish: NameError: name 'he_std' is not defined"
-    assert result.verdicts == [{"exercise": "he_std", "status": "wrong", "message": message}]
+    (verdict,) = result.verdicts
+    assert verdict.pop("time")  # when it was judged
+    assert verdict == {"exercise": "he_std", "status": "wrong", "message": message}
     assert result.errors == []  # the last cell ran, with the reference
+
+
+# A later cell that names no answer and whose traceback runs through none: the answers in use
+# are the ones that passed (he_std), not the wrong one (xavier_std, the lab uses the reference).
+LATER_CELL_FAILS = """\
+# %%
+from dllab.exercises import check
+
+
+# %%
+# YOUR TURN: he_std
+def he_std(fan_in):
+    return (2 / fan_in) ** 0.5
+
+
+# %%
+he_std = check("he_std", he_std)
+
+
+# %%
+# YOUR TURN: xavier_std
+def xavier_std(fan_in, fan_out):
+    return 1.0
+
+
+# %%
+xavier_std = check("xavier_std", xavier_std)
+
+# %%
+raise RuntimeError("the lab's own cell fails")
+"""
+
+
+@pytest.mark.script
+def test_a_failing_later_cell_names_the_answers_in_use(tmp_path):
+    from dllab.exercises.scoreboard import run_lab
+
+    lab = tmp_path / "05_later.py"
+    lab.write_text(LATER_CELL_FAILS)
+    result = run_lab(lab)
+    assert [v["status"] for v in result.verdicts] == ["passed", "wrong"]
+    line = LATER_CELL_FAILS.splitlines().index('raise RuntimeError("the lab\'s own cell fails")')
+    assert result.failed == [
+        {
+            "line": line + 1,
+            "error": "RuntimeError: the lab's own cell fails",
+            "answers": ["he_std"],
+        }
+    ]
+    assert result.errors[0].endswith("your answers in use: he_std (each passed its check)")

@@ -4,7 +4,7 @@ what the lab says it writes."""
 import json
 
 import pytest
-from kernel import LABS, executed_lab, images, text_output
+from kernel import LABS, executed_lab, images, shipped_stubs, text_output
 
 STEM = "06_lightning_search"
 
@@ -14,7 +14,8 @@ def test_lab6_runs_in_a_kernel_and_writes_its_run_folder():
     nb, runs = executed_lab(STEM)
     assert len(images(nb)) >= (LABS / f"{STEM}.py").read_text().count("dllab.show(")
     out = text_output(nb)
-    assert "… training_step: not attempted" in out and "… log_uniform: not attempted" in out
+    if shipped_stubs():
+        assert "… training_step: not attempted" in out and "… log_uniform: not attempted" in out
     run = min((runs / STEM).iterdir())  # the first run's folder (re-runs add others)
     assert list((run / "lightning/version_0/checkpoints").glob("best-epoch=*.ckpt"))
     assert list((run / "lightning/version_0").glob("events.out.tfevents.*"))

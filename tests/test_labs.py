@@ -17,6 +17,7 @@ from kernel import (
     lab_session,
     normalized,
     script_run,
+    shipped_stubs,
     text_output,
 )
 
@@ -78,7 +79,8 @@ def test_lab_cells_rerun_in_any_order_keep_their_results(stem):
         if source.startswith("# The folder as it is now"):  # lists files: grows with re-runs
             continue
         if "= check(" in source:  # a check cell re-run reports on the name's current value
-            assert "passed" not in session.again[i], source
+            if shipped_stubs():  # (a student's passed answer is still passed)
+                assert "passed" not in session.again[i], source
             continue
         assert normalized(session.again[i]) == normalized(session.first[i]), (
             f"re-running this cell changed what it prints:\n{source}"
@@ -128,6 +130,8 @@ def test_lab_has_two_to_four_checked_exercises(stem):
 @pytest.mark.kernel
 @pytest.mark.parametrize("stem", STEMS)
 def test_shipped_lab_reports_every_exercise_not_attempted(stem):
+    if not shipped_stubs():
+        pytest.skip("a student's copy (made by scripts/make_template.sh): the labs hold answers")
     out = text_output(executed_lab(stem)[0])
     for name in exercise_names((LABS / f"{stem}.py").read_text()):
         assert f"… {name}: not attempted" in out

@@ -28,7 +28,18 @@ def run(*args, env=None, **kwargs):
 
 
 @pytest.mark.parametrize(
-    "script", ["setup.sh", "lab.sh", "test.sh", "tensorboard.sh", "bench.sh", "check.sh"]
+    "script",
+    [
+        "setup.sh",
+        "lab.sh",
+        "test.sh",
+        "tensorboard.sh",
+        "bench.sh",
+        "check.sh",
+        "class_report.sh",
+        "new_lab.sh",
+        "make_template.sh",
+    ],
 )
 def test_every_script_has_help(script):
     done = run(SCRIPTS / script, "--help")

@@ -198,7 +198,9 @@ def test_if_needed_is_silent_when_up_to_date():
     assert done.stdout == ""
 
 
-@pytest.mark.parametrize("script", ["lab.sh", "check.sh", "tensorboard.sh", "bench.sh"])
+@pytest.mark.parametrize(
+    "script", ["lab.sh", "check.sh", "tensorboard.sh", "bench.sh", "class_report.sh"]
+)
 def test_scripts_that_trigger_setup_let_its_progress_through(script):
     text = (REPO / "scripts" / script).read_text()
     calls = [line for line in text.splitlines() if "scripts/setup.sh" in line]

@@ -10,7 +10,8 @@ needs of the result (numpy or torch, dtype, device), so a passing answer works i
 It returns the function the rest of the lab uses: the student's when it passed, otherwise the
 reference wrapped in a `ReferenceAnswer`, so every lab runs to the end and a second check of
 that name says it holds the reference instead of judging the reference.
-With LAB_CHECK_REPORT=<file> each verdict is also appended there as a JSON line.
+With LAB_CHECK_REPORT=<file> each verdict is also appended there as a JSON line
+{"exercise", "status", "message", "time"} (what scripts/check.sh collects; see report.py).
 """
 
 import copy
@@ -21,6 +22,7 @@ import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 import torch
@@ -412,7 +414,13 @@ def _report(verdict: Verdict, advice: str = "") -> None:
     if report:
         with open(report, "a", encoding="utf-8") as f:
             line = {"exercise": verdict.exercise, "status": verdict.status}
-            f.write(json.dumps(line | {"message": verdict.message}) + "\n")
+            line |= {"message": verdict.message, "time": now_utc()}
+            f.write(json.dumps(line) + "\n")
+
+
+def now_utc() -> str:
+    """The time of a verdict in its report line: ISO 8601, UTC, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _holds_reference(name: str, student: ReferenceAnswer) -> Verdict:
