@@ -20,7 +20,7 @@ import time
 def phase(last_line: str, installing: bool) -> str:
     """What pip is doing, judged from the lines it printed."""
     if installing:
-        return "pip is unpacking and installing the packages (the longest step, in which pip prints nothing)"
+        return "pip is unpacking and installing the packages (the longest step; no output)"
     if "Downloading" in last_line or "━" in last_line:
         return "pip is downloading"
     return "still working"
