@@ -26,14 +26,14 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import TensorBoardLogger
 
 import dllab
-from dllab import ddp, search
 from dllab.boundary import decision_boundary
 from dllab.data import spiral, split
 from dllab.display import format_table
 from dllab.exercises import check
-from dllab.lightning_mlp import SpiralMLP, loaders
+from dllab.lightning import ddp, search
+from dllab.lightning.module import SpiralMLP, loaders
+from dllab.lightning.plots import plot_search
 from dllab.metrics import evaluate
-from dllab.search_plots import plot_search
 
 # %%
 SEED = 1234
@@ -89,7 +89,7 @@ print(f"{len(data['train'])} minibatches of {BATCH_SIZE} per epoch (the last par
 # | early stopping, keeping the best weights | callbacks `EarlyStopping`, `ModelCheckpoint` |
 # | `model.to(device)`, `X_batch.to(device)` | the Trainer (`accelerator=`) |
 #
-# The module is `SpiralMLP` in `lib/dllab/lightning_mlp.py` (the search workers and the DDP
+# The module is `SpiralMLP` in `lib/dllab/lightning/module.py` (the search workers and the DDP
 # script, other processes, import it from there). Its `__init__` keeps lab 3's `MLP` as
 # `self.model`, so `self(X)` returns logits, and `configure_optimizers` returns lab 3's Adam.
 #
@@ -432,12 +432,21 @@ print(f"TPE's first {same} trials are the random sampler's")
 # Each holds a copy of the model, takes its own share of every epoch's minibatches, and after
 # each backward pass the processes average their gradients, so every copy takes the same step.
 # DDP runs from a script, not inside a notebook kernel (Lightning starts the other processes by
-# running the script again), so this cell calls `python -m dllab.ddp` and reads its result.
+# running the script again), so this cell calls `python -m dllab.lightning.ddp` and reads its
+# result.
 
 # %%
 ddp_dir = run / "ddp"
 done = subprocess.run(
-    [sys.executable, "-m", "dllab.ddp", "--epochs", str(DDP_EPOCHS), "--out", str(ddp_dir)],
+    [
+        sys.executable,
+        "-m",
+        "dllab.lightning.ddp",
+        "--epochs",
+        str(DDP_EPOCHS),
+        "--out",
+        str(ddp_dir),
+    ],
     capture_output=True,
     text=True,
 )
@@ -490,7 +499,7 @@ print(
 # ## Exercises
 # The two "Your turn" cells above are checked; `scripts/check.sh 6` checks them from a
 # terminal. After trying, compare with `SpiralMLP.training_step` in
-# `lib/dllab/lightning_mlp.py` and `log_uniform` in `lib/dllab/search.py`.
+# `lib/dllab/lightning/module.py` and `log_uniform` in `lib/dllab/lightning/search.py`.
 #
 # 1. Train the Lightning MLP with `precision="bf16-mixed"`. Is the accuracy the same?
 # 2. Give the grid 3 values of the learning rate only (keep width, depth and batch size

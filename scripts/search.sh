@@ -15,4 +15,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 "$REPO/scripts/setup.sh" --if-needed
-exec "$VPY" -m dllab.search "$@"
+exec "$VPY" -m dllab.lightning.search "$@"

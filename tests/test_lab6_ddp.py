@@ -6,13 +6,21 @@ import sys
 
 import pytest
 
-from dllab import ddp
+from dllab.lightning import ddp
 
 SMALL = {"epochs": 2, "n_per_class": 200, "batch_size": 32, "seed": 5}
 
 
 def test_two_processes_split_every_epoch_and_learn_like_one(tmp_path):
-    command = [sys.executable, "-m", "dllab.ddp", "--processes", "2", "--accelerator", "cpu"]
+    command = [
+        sys.executable,
+        "-m",
+        "dllab.lightning.ddp",
+        "--processes",
+        "2",
+        "--accelerator",
+        "cpu",
+    ]
     command += ["--epochs", "2", "--points", "200", "--batch-size", "32", "--seed", "5"]
     done = subprocess.run(
         [*command, "--out", tmp_path], capture_output=True, text=True, timeout=300

@@ -5,7 +5,7 @@ import optuna
 import pytest
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
-from dllab import search
+from dllab.lightning import search
 
 
 @pytest.fixture(scope="module")

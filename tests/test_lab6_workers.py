@@ -12,7 +12,7 @@ import optuna
 import pytest
 from postgres import PostgresServer
 
-from dllab import search
+from dllab.lightning import search
 
 REPO = Path(__file__).resolve().parents[1]
 # Tiny trials: 300 training points (every batch size fits), a few steps each.
@@ -20,7 +20,7 @@ TINY = ["--points", "300", "--steps", "4", "--seed", "3"]
 
 
 def search_command(*args):
-    return [sys.executable, "-m", "dllab.search", *TINY, *map(str, args)]
+    return [sys.executable, "-m", "dllab.lightning.search", *TINY, *map(str, args)]
 
 
 def finished(url, study="spiral"):

@@ -1,6 +1,6 @@
 """Lab 6: train SpiralMLP with Lightning's DistributedDataParallel across processes.
 
-    python -m dllab.ddp --processes 2 --epochs 60 --out runs/06_lightning_search/ddp
+    python -m dllab.lightning.ddp --processes 2 --epochs 60 --out runs/06_lightning_search/ddp
 
 Each process holds a copy of the model and draws its own share of every epoch's training data
 (Lightning gives each a DistributedSampler); after every backward pass the processes average
@@ -24,7 +24,7 @@ import torch
 
 from dllab import get_device
 from dllab.data import spiral, split
-from dllab.lightning_mlp import Points, SpiralMLP, loader
+from dllab.lightning.module import Points, SpiralMLP, loader
 from dllab.metrics import evaluate
 from dllab.session import new_run_dir
 
@@ -157,7 +157,7 @@ def train(
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m dllab.ddp",
+        prog="python -m dllab.lightning.ddp",
         description="Train lab 6's spiral MLP with Lightning DDP; write <out>/result.json.",
     )
     p.add_argument(

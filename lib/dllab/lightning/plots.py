@@ -3,7 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dllab.search import best_so_far
+from dllab.lightning.search import best_so_far
 
 # One style per strategy: searches that share trials (TPE starts like the random sampler) draw
 # on top of each other, so each later one is thinner, smaller and hollow, and both stay visible.

@@ -6,8 +6,8 @@ hyper-parameters and final validation metrics to TensorBoard's HParams dashboard
 per trial.
 
 As a script, several worker processes share one Optuna study stored in a database:
-    python -m dllab.search --workers 2 --trials 40 --sampler tpe
-    python -m dllab.search --storage postgresql://user:pw@host/db --study spiral --workers 4
+    python -m dllab.lightning.search --workers 2 --trials 40 --sampler tpe
+    python -m dllab.lightning.search --storage postgresql://user:pw@host/db --workers 4
 A study in SQLite lives in the run folder (study.db); running the same command with the same
 --run-dir (or --storage and --study) again resumes it: finished trials are kept, and the
 workers run only the trials still missing.
@@ -106,7 +106,7 @@ def run_trial(params: dict, data: dict, *, num_steps: int, seed: int, log_dir) -
     from lightning.pytorch.loggers import TensorBoardLogger
 
     from dllab import get_device
-    from dllab.lightning_mlp import BestValidation, SpiralMLP, loaders
+    from dllab.lightning.module import BestValidation, SpiralMLP, loaders
 
     missing = set(PARAMS) - set(params)
     if missing:
@@ -270,7 +270,7 @@ def trials_table(study) -> list[dict]:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m dllab.search",
+        prog="python -m dllab.lightning.search",
         description="Hyper-parameter search for lab 6's spiral MLP with Optuna, "
         "in one or several worker processes that share one study.",
     )
@@ -350,7 +350,15 @@ def main(argv=None) -> int:
         study_name=args.study, storage=storage(url), direction="minimize", load_if_exists=True
     )
     print(f"search: study '{args.study}' in {url}; {args.workers} worker(s); logs in {run_dir}")
-    common = [sys.executable, "-m", "dllab.search", "--storage", url, "--run-dir", str(run_dir)]
+    common = [
+        sys.executable,
+        "-m",
+        "dllab.lightning.search",
+        "--storage",
+        url,
+        "--run-dir",
+        str(run_dir),
+    ]
     for name in ("trials", "sampler", "study", "seed", "points", "loops", "steps"):
         common += [f"--{name}", str(getattr(args, name))]
     start = time.perf_counter()
