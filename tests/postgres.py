@@ -171,6 +171,9 @@ def main() -> None:
             "Ctrl-C stops the server and deletes its data.",
             flush=True,
         )
+        # Ctrl-C or kill (SIGTERM) end the pause, and the server is stopped and deleted.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             signal.pause()
         except KeyboardInterrupt:

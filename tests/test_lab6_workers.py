@@ -173,7 +173,10 @@ def test_two_machines_share_one_postgresql_study_with_a_password(tmp_path):
         complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert len(complete) == 6  # exactly --trials, although two machines finish trials together
     assert len({t.user_attrs["pid"] for t in complete}) == 2  # both machines added trials
+    shares = []
     for name in ("a", "b"):
         (summary,) = (tmp_path / name).glob("summary-spiral-*.json")
         text = summary.read_text()
         assert "secret" not in text and json.loads(text)["complete"] == 6
+        shares.append(sum(json.loads(text)["trials_per_worker"].values()))
+    assert sum(shares) == 6 and all(shares)  # each machine counts its own share

@@ -206,7 +206,7 @@ def optimize(
 
 
 def trials_table(study) -> list[dict]:
-    """Every trial of `study` as a row: number, state, value, params, worker."""
+    """Every trial of `study` as a row: number, state, value, params, worker, search, process."""
     return [
         {
             "number": t.number,
@@ -214,6 +214,7 @@ def trials_table(study) -> list[dict]:
             "value": t.value,
             **t.params,
             "worker": t.user_attrs.get("worker"),
+            "search": t.user_attrs.get("search"),
             "pid": t.user_attrs.get("pid"),
         }
         for t in study.get_trials(deepcopy=False)

@@ -19,6 +19,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--loops", type=float, default=1.5, help="turns of each spiral arm")
     p.add_argument("--steps", type=int, default=100, help="training steps (minibatches) per trial")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # set for the worker processes
+    p.add_argument("--search-id", help=argparse.SUPPRESS)  # which search a worker belongs to
     return p
 
 
@@ -175,6 +177,7 @@ def worker(args) -> int:
 
         def objective(trial):
             trial.set_user_attr("worker", args.worker)
+            trial.set_user_attr("search", args.search_id)
             trial.set_user_attr("pid", os.getpid())
             params = search.suggest(trial)
             try:
@@ -332,7 +335,9 @@ def parent(args) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
+    search_id = f"{socket.gethostname()}:{os.getpid()}:{started:%Y%m%d-%H%M%S}"
     command = [sys.executable, "-m", "dllab.lightning", "search", "--run-dir", str(run_dir)]
+    command += ["--search-id", search_id]
     for name in ("trials", "study", *SETTINGS):
         command += [f"--{name}", str(getattr(args, name))]
     env = {**os.environ, st.ENV: url}
@@ -355,6 +360,7 @@ def parent(args) -> int:
     codes = [w.wait() for w in workers]
     rows, storage_error = _look(study, rows, storage_error)
     complete = [r for r in rows or [] if r["state"] == "COMPLETE"]
+    mine = [r for r in complete if r["search"] == search_id]
     best = min(complete, key=lambda r: r["value"], default=None)
     summary = {
         "storage": st.masked(url),
@@ -366,9 +372,10 @@ def parent(args) -> int:
         "stopped_by": stop["signal"],
         "storage_error": storage_error,
         "seconds": time.perf_counter() - start,
+        "search_id": search_id,
         "complete": len(complete),
-        "trials_per_worker": {
-            str(w): sum(r["worker"] == w for r in complete) for w in range(args.workers)
+        "trials_per_worker": {  # this search's workers (other searches may share the study)
+            str(w): sum(r["worker"] == w for r in mine) for w in range(args.workers)
         },
         "best": best and {"value": best["value"], **{k: best[k] for k in search.PARAMS}},
         "trials": rows,
@@ -380,8 +387,8 @@ def parent(args) -> int:
         wrote = f"could not write the summary into {run_dir}: {error.strerror or error}"
     as_of = " (as last seen)" if storage_error else ""
     print(
-        f"search: {len(complete)} finished trials{as_of}, "
-        f"per worker {summary['trials_per_worker']}; {wrote}",
+        f"search: {len(complete)} finished trials in the study{as_of}, {len(mine)} of them by "
+        f"this search's workers {summary['trials_per_worker']}; {wrote}",
         flush=True,
     )
     if best:
