@@ -542,7 +542,8 @@ print(
 # 2. Give the grid 3 values of the learning rate only (keep width, depth and batch size
 #    fixed): 3 trials. How does it compare with 3 random trials?
 # 3. Run `./scripts/search.sh --workers 2 --trials 30`, stop it with Ctrl-C half-way, and run
-#    the same command with the printed `--run-dir`. How many trials does the study hold?
+#    the command it prints. How many finished trials does the study hold, and how many did the
+#    second run add?
 #
 # ## Summary
 # - A `LightningModule` holds what is yours (model, step, optimizer); the `Trainer` runs the

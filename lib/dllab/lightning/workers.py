@@ -409,7 +409,8 @@ def parent(args) -> int:
         return 0
     print(
         f"search: {problem or 'the study is not complete'}; finished trials are kept in the "
-        f"study. To resume (once the storage is reachable):\n  {resume_command(args, run_dir)}",
+        f"study. To resume{' (once the storage is reachable)' if storage_error else ''}:\n"
+        f"  {resume_command(args, run_dir)}",
         file=sys.stderr,
         flush=True,
     )
