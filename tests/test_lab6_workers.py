@@ -64,6 +64,13 @@ def test_bad_arguments_are_named_before_anything_starts(args, message, tmp_path,
     assert not list(tmp_path.iterdir())  # nothing created
 
 
+def test_the_command_line_names_its_subcommands(capsys):
+    from dllab.lightning.__main__ import main
+
+    assert main(["serach"]) == 2
+    assert "must be one of search, ddp, got 'serach'" in capsys.readouterr().err
+
+
 def test_run_dir_must_exist_unless_new_and_settings_must_match(tmp_path, capsys):
     missing = tmp_path / "typo"
     assert workers.main([*TINY, "--run-dir", str(missing)]) == 2

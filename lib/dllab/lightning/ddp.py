@@ -331,7 +331,10 @@ def main(argv=None) -> int:
                     f"no {', '.join(missing)}",
                     hint="see the README, 'Several machines'",
                 )
-        out = prepare_out(args.out) if is_first_process() else None
+        out = None
+        if is_first_process():
+            fresh = args.out is None or not Path(args.out).expanduser().exists()
+            out = prepare_out(args.out)
     except (ValueError, TypeError) as error:
         p.error(str(error))
     store = None
@@ -365,6 +368,8 @@ def main(argv=None) -> int:
                 "the same command?",
                 file=sys.stderr,
             )
+        if out is not None and fresh and not any(out.iterdir()):
+            out.rmdir()  # made by this run, still empty: leave nothing behind
         return 1
     finally:
         del store
