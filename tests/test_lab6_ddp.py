@@ -68,6 +68,7 @@ def test_two_processes_split_every_epoch_and_learn_like_one_on_loopback(tmp_path
         (["--processes", "3", "--batch-size", "32"], "--batch-size 32 must be divisible by"),
         (["--points", "100"], "--points must be at least 128 per class"),
         (["--epochs", "0"], "--epochs must be a positive int, got 0"),
+        (["--accelerator", "cuda", "--processes", "64"], "at most the"),
         (["--nodes", "2"], "--nodes 2 must be run on every machine under torchrun or SLURM"),
         (["--out", "{tmp}"], "which holds one"),  # an earlier result.json stays
         (["--out", "{tmp}/file/x"], "--out must be a folder this user can write"),

@@ -302,6 +302,13 @@ def main(argv=None) -> int:
         validate.number("--loops", args.loops, positive=True)
         validate.number("--timeout", args.timeout, positive=True)
         world = args.processes * args.nodes
+        if args.accelerator == "cuda" and args.processes > torch.cuda.device_count():
+            validate.fail(
+                "--processes with --accelerator cuda",
+                f"at most the {torch.cuda.device_count()} GPU(s) this machine has (one per GPU)",
+                str(args.processes),
+                hint="use --accelerator cpu for CPU processes",
+            )
         if args.batch_size % world:
             validate.fail(
                 f"--batch-size {args.batch_size}",
