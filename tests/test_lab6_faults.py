@@ -2,7 +2,8 @@
 mid-search, the parent terminated (SIGTERM) or killed (SIGKILL), a full disk for the summary,
 and two searches that create the same new study at the same moment. Nothing finished is lost.
 
-Every test is bounded in time (timeouts) and uses tiny trials (128 points per class, 2 steps).
+Every test is bounded in time (timeouts) and uses tiny trials (128 points per class, 2 steps; 30
+steps where a search must still be running when the fault strikes).
 """
 
 import json
@@ -24,11 +25,13 @@ from dllab.lightning import search, workers
 from dllab.lightning import storage as st
 
 TINY = ["--points", "128", "--steps", "2", "--seed", "3"]
+# Trials long enough (30 steps) that a search of 12 is still running when the fault strikes.
+SLOWER = ["--points", "128", "--steps", "30", "--seed", "3"]
 COMPLETE = optuna.trial.TrialState.COMPLETE
 
 
-def search_command(*args):
-    return [sys.executable, "-m", "dllab.lightning", "search", *TINY, *map(str, args)]
+def search_command(*args, settings=TINY):
+    return [sys.executable, "-m", "dllab.lightning", "search", *settings, *map(str, args)]
 
 
 def finished(url, study="spiral"):
@@ -82,7 +85,16 @@ def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_pa
         url = server.url
         first = subprocess.Popen(
             search_command(
-                "--workers", 2, "--trials", 10, "--storage", url, "--run-dir", run_dir, "--new"
+                "--workers",
+                2,
+                "--trials",
+                12,
+                "--storage",
+                url,
+                "--run-dir",
+                run_dir,
+                "--new",
+                settings=SLOWER,
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -90,7 +102,6 @@ def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_pa
         )
         try:
             wait_for(lambda: len(finished(url)) >= 2, 180, "2 finished trials", first)
-            time.sleep(1.5)  # the parent looks at the study every second
             server.stop("fast")
             out, err = first.communicate(timeout=120)
         finally:
@@ -104,13 +115,13 @@ def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_pa
         assert summary["storage_error"].startswith("OperationalError")
         server.start()  # the database comes back
         before = finished(url)
-        assert 2 <= len(before) < 10 and summary["complete"] <= len(before)
+        assert 2 <= len(before) < 12 and summary["complete"] <= len(before)
         done = subprocess.run(resume_words(err), capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
         after = finished(url)
-    assert len(after) == 10
+    assert len(after) == 12
     assert all(after[n] == before[n] for n in before)  # nothing finished lost or changed
-    assert [s["complete"] for s in summaries(run_dir)][-1] == 10
+    assert [s["complete"] for s in summaries(run_dir)][-1] == 12
     print(f"database stopped: {len(before)} finished before, {len(after)} after, lost 0")
 
 
@@ -122,7 +133,9 @@ def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_tr
     run_dir = tmp_path / "run"
     url = f"sqlite:///{run_dir / 'study.db'}"
     first = subprocess.Popen(
-        search_command("--workers", 2, "--trials", 8, "--run-dir", run_dir, "--new"),
+        search_command(
+            "--workers", 2, "--trials", 12, "--run-dir", run_dir, "--new", settings=SLOWER
+        ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -137,7 +150,7 @@ def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_tr
     finally:
         first.kill()
     before = finished(url)
-    assert 2 <= len(before) < 8
+    assert 2 <= len(before) < 12
     if sig == signal.SIGTERM:
         assert first.returncode == 128 + signal.SIGTERM
         assert "Traceback" not in out + err
@@ -146,12 +159,14 @@ def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_tr
         command = resume_words(err)
     else:
         assert not summaries(run_dir)  # a killed parent writes nothing; the resume does
-        command = search_command("--workers", 2, "--trials", 8, "--run-dir", run_dir)
+        command = search_command(
+            "--workers", 2, "--trials", 12, "--run-dir", run_dir, settings=SLOWER
+        )
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     after = finished(url)
-    assert len(after) == 8 and all(after[n] == before[n] for n in before)
-    assert summaries(run_dir)[-1]["complete"] == 8
+    assert len(after) == 12 and all(after[n] == before[n] for n in before)
+    assert summaries(run_dir)[-1]["complete"] == 12
     name = signal.Signals(sig).name
     print(f"parent {name}: {len(before)} finished before, {len(after)} after, lost 0")
 

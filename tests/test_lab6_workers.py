@@ -104,7 +104,10 @@ def test_bad_storage_gives_one_line_and_leaves_no_folder(tmp_path, capsys, monke
 def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
     url = f"sqlite:///{run_dir / 'study.db'}"
-    command = search_command("--workers", "1", "--trials", "6", "--run-dir", run_dir)
+    # 30 steps per trial: the search is still running when it is killed.
+    command = search_command(
+        "--workers", "1", "--trials", "6", "--steps", "30", "--run-dir", run_dir
+    )
     first = subprocess.Popen(
         [*command, "--new"],
         start_new_session=True,
