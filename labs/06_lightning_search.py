@@ -13,6 +13,7 @@
 
 # %%
 import inspect
+import itertools
 import json
 import subprocess
 import sys
@@ -26,14 +27,14 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from lightning.pytorch.loggers import TensorBoardLogger
 
 import dllab
-from dllab import ddp, search
 from dllab.boundary import decision_boundary
 from dllab.data import spiral, split
 from dllab.display import format_table
 from dllab.exercises import check
-from dllab.lightning_mlp import SpiralMLP, loaders
+from dllab.lightning import ddp, search
+from dllab.lightning.module import SpiralMLP, loaders
+from dllab.lightning.plots import plot_search
 from dllab.metrics import evaluate
-from dllab.search_plots import plot_search
 
 # %%
 SEED = 1234
@@ -89,7 +90,7 @@ print(f"{len(data['train'])} minibatches of {BATCH_SIZE} per epoch (the last par
 # | early stopping, keeping the best weights | callbacks `EarlyStopping`, `ModelCheckpoint` |
 # | `model.to(device)`, `X_batch.to(device)` | the Trainer (`accelerator=`) |
 #
-# The module is `SpiralMLP` in `lib/dllab/lightning_mlp.py` (the search workers and the DDP
+# The module is `SpiralMLP` in `lib/dllab/lightning/module.py` (the search workers and the DDP
 # script, other processes, import it from there). Its `__init__` keeps lab 3's `MLP` as
 # `self.model`, so `self(X)` returns logits, and `configure_optimizers` returns lab 3's Adam.
 #
@@ -126,10 +127,12 @@ class LabMLP(SpiralMLP):
 
 
 # %% [markdown]
-# Now compare with the whole module, its own `training_step` included:
+# The rest of the module, as Lightning calls it (its own `training_step` is the answer above:
+# compare after trying, see the Exercises section):
 
 # %%
-print(inspect.getsource(SpiralMLP))
+for hook in ("__init__", "forward", "validation_step", "_evaluate", "configure_optimizers"):
+    print(inspect.getsource(getattr(SpiralMLP, hook)))
 
 
 # %% [markdown]
@@ -185,7 +188,8 @@ n_right = round(metrics["accuracy"] * len(y_test))
 print(f"{n_right:,} of the {len(y_test):,} test points lie on their side of the boundary")
 print(
     format_table(
-        {"Lightning MLP": list(metrics.values())}, ["accuracy", "avg precision", "ROC AUC"]
+        {"Lightning MLP": list(metrics.values()), "lecture (lab 3's loop)": [1.00, None, None]},
+        ["accuracy", "avg precision", "ROC AUC"],
     )
 )
 dllab.show(
@@ -198,11 +202,10 @@ dllab.show(
 
 # %% [markdown]
 # The lines printed above say how training ended, which epoch the checkpoint kept (counted
-# from 1; the file name counts from 0) and how many test points the best epoch gets right. In
-# full mode this is the same result as lab 3's loop and the lecture (test accuracy 1.00):
-# early stopping ends training long before `MAX_EPOCHS`, and the boundary winds between the
-# arms. In quick mode `MAX_EPOCHS` is too small for that and the model is still close to a
-# guess. Nothing about the model changed, only who runs the loop.
+# from 1; the file name counts from 0) and how many test points the best epoch gets right; the
+# table puts its test accuracy beside the lecture's (lab 3's own loop, 1.00). The boundary
+# shows where the model puts the two arms. Nothing about the model changed, only who runs the
+# loop.
 #
 # ## What Lightning adds
 # The `Trainer` did more than your loop, and each of these is one argument away:
@@ -250,15 +253,50 @@ def log_uniform(low, high, size, rng):
 log_uniform = check("log_uniform", log_uniform)
 
 # %% [markdown]
-# The search space: the learning rate log-uniform in [0.0001, 1], width, depth and batch size
-# from lists of 4 values. Random search draws each independently (with your sampler). The grid
-# takes 2 values of each, away from the edges as a careful person would place them: for the
-# learning rate the centres of the two halves of its log range (0.001 and 0.1), for each list
-# its two inner values (width 24 and 32, depth 3 and 4, batch size 32 and 64), as printed.
+# The search space (`search.LR_RANGE`, `search.CHOICES`): the learning rate log-uniform in
+# [0.0001, 1], width, depth and batch size from lists of 4 values. Random search draws each
+# hyper-parameter of each trial independently: the learning rate with your sampler, the others
+# uniformly from their lists.
 
 # %%
-random_configs = search.random_configs(BUDGET, seed=SEED, log_uniform=log_uniform)
-grid_configs = search.grid_configs(BUDGET)
+print("space:", {"lr": search.LR_RANGE, **search.CHOICES})
+
+
+def random_search_configs(n, seed):
+    """n configurations, every hyper-parameter drawn independently."""
+    rng = np.random.default_rng(seed)
+    lrs = log_uniform(*search.LR_RANGE, n, rng)
+    columns = {name: rng.choice(values, n) for name, values in search.CHOICES.items()}
+    return [
+        {"lr": float(lrs[i]), **{name: int(column[i]) for name, column in columns.items()}}
+        for i in range(n)
+    ]
+
+
+random_configs = random_search_configs(BUDGET, SEED)
+
+# %% [markdown]
+# The grid takes k values of each hyper-parameter and tries every combination: k**4 trials, so
+# the same budget of 16 allows k = 2. A careful person places the k values away from the edges,
+# at the centres of k equal cells of each range: for the learning rate the centres of the two
+# halves of its log range (0.001 and 0.1), for each list the entries nearest those centres
+# (width 24 and 32, depth 3 and 4, batch size 32 and 64), as printed.
+
+# %%
+K = round(BUDGET ** (1 / len(search.PARAMS)))  # values per hyper-parameter: K**4 = BUDGET
+
+
+def grid_search_configs(k):
+    """Every combination of k values per hyper-parameter (the centres of k equal cells)."""
+    centres = (np.arange(k) + 0.5) / k  # as fractions of each range
+    low, high = np.log(search.LR_RANGE)
+    axes = {"lr": [float(np.exp(low + c * (high - low))) for c in centres]}
+    for name, values in search.CHOICES.items():
+        axes[name] = [values[int(np.floor(c * (len(values) - 1) + 0.5))] for c in centres]
+    return [dict(zip(axes, point, strict=True)) for point in itertools.product(*axes.values())]
+
+
+grid_configs = grid_search_configs(K)
 
 
 def rounded(config):
@@ -270,7 +308,6 @@ print("grid values:", {p: sorted({rounded(c)[p] for c in grid_configs}) for p in
 for name, configs in {"random": random_configs, "grid": grid_configs}.items():
     distinct = {p: len({c[p] for c in configs}) for p in search.PARAMS}
     print(f"{name}: {len(configs)} trials; distinct values per hyper-parameter: {distinct}")
-print("space:", {"lr": search.LR_RANGE, **search.CHOICES})
 
 # %% [markdown]
 # Each trial trains a fresh model for `SEARCH_STEPS` minibatches on a smaller spiral (1.5 turns, so
@@ -307,22 +344,23 @@ for label, (lrs, losses) in by_hand.items():
     i = int(np.nanargmin(losses))
     print(f"{label}: best {losses[i]:.4f} at trial {i + 1}, lr {lrs[i]:.3g}")
 grid_best = np.nanmin(by_hand["grid search"][1])
+random_best = np.nanmin(by_hand["random search"][1])
 below = [lr for lr, loss in zip(*by_hand["random search"], strict=True) if loss < grid_best]
 print(
     f"{len(below)} of {BUDGET} random trials end below the grid's best, at lr "
     + (", ".join(f"{lr:.3g}" for lr in sorted(below)) or "–")
 )
+print(f"the grid's best loss over the random search's best: {grid_best / random_best:.2f}")
 
 # %% [markdown]
 # On the right, the grid's 16 trials stand in two columns: it tried only lr = 0.001 and
-# lr = 0.1, and spent 8 trials on each varying width, depth and batch size. The random trials
-# are spread over the whole range of learning rates and trace how the loss depends on it. The
-# lines printed above give each search's best and the random trials that beat the grid's best.
-# In full mode (100 steps per trial) the learning rate decides: the random trials between
-# 0.02 and 0.05 reach losses the grid never sees, and the random search ends about 12 times
-# lower than the grid (0.015 against 0.18), with the same 16 trials. In quick mode 10 steps
-# leave every trial near a guess, and which search ends lower is a matter of luck. Either way,
-# on the left, the lead can change hands: 16 trials are few.
+# lr = 0.1, and spent 8 trials on each varying width, depth and batch size; where several
+# trials end at the same loss their markers coincide, and a number (×3) beside a marker counts
+# them. The random trials are spread over the whole range of learning rates and trace how the
+# loss depends on it. The lines printed above give each search's best, the random trials that
+# beat the grid's best and how many times lower the random search ended (a ratio above 1: the
+# random search won). On the left, the lead can change hands: 16 trials are few, and with few
+# steps per trial every trial stays near a guess and luck decides.
 #
 # ### In TensorBoard
 # `./scripts/tensorboard.sh runs/06_lightning_search` and open the **HParams** tab: one row
@@ -402,15 +440,11 @@ same = next(
 print(f"TPE's first {same} trials are the random sampler's")
 
 # %% [markdown]
-# TPE starts at random: with the same seed its first 5 trials are exactly the random sampler's
-# (the last line above counts them; quick mode runs only `OPTUNA_TRIALS` = 4 per study).
-# In full mode, with 16 trials each, all three searches that draw at random end below the grid
-# (0.13 and lower against 0.18); Optuna's random sampler finds the best trial of all (0.011,
-# lr ≈ 0.017, the largest batch), and TPE does not pay off: its 11 guided trials still spread
-# over the whole range of learning rates, because a model of the loss built from a handful of
-# trials knows little, and its best stays at 0.13.
-# Model-based samplers pay off over dozens or hundreds of trials: try the script below with
-# `--trials 60`.
+# TPE starts at random: with the same seed its first trials (up to 5, its `n_startup_trials`)
+# are exactly the random sampler's; the last line above counts them. Only the trials after
+# those are guided, and a model of the loss built from a handful of trials knows little, so
+# over 16 trials TPE need not beat random sampling: compare their bests above. Model-based
+# samplers pay off over dozens or hundreds of trials: try the script below with `--trials 60`.
 
 # %% [markdown]
 # ### Many workers, many machines
@@ -421,23 +455,26 @@ print(f"TPE's first {same} trials are the random sampler's")
 # ./scripts/search.sh --workers 2 --trials 40 --sampler tpe
 # ```
 #
-# starts 2 worker processes on one SQLite study in a new run folder. A finished trial is in
-# the database at once, so a crashed or interrupted worker loses only the trial it was
-# running (marked failed after its heartbeat stops, then retried); the same command with the
-# same `--run-dir` resumes the study. Across machines, point every worker at one database
-# server: `--storage postgresql://user:password@host/db` (see the README).
+# starts 2 worker processes (`python -m dllab.lightning search`, code in
+# `lib/dllab/lightning/workers.py`) on one SQLite study in a new run folder, until it holds
+# exactly 40 finished trials. A finished trial is in the database at once, so a crashed or
+# interrupted worker loses only the trial it was running; the command the script prints when it
+# stops early resumes the study. Across machines, point every worker at one database server:
+# `--storage postgresql://user@host/db` (see the README).
 #
 # ## Many processes: DistributedDataParallel
 # With `strategy="ddp"` Lightning starts one process per device (GPU, or here CPU process).
 # Each holds a copy of the model, takes its own share of every epoch's minibatches, and after
 # each backward pass the processes average their gradients, so every copy takes the same step.
 # DDP runs from a script, not inside a notebook kernel (Lightning starts the other processes by
-# running the script again), so this cell calls `python -m dllab.ddp` and reads its result.
+# running the script again), so this cell calls `python -m dllab.lightning ddp` and reads its
+# result.
 
 # %%
-ddp_dir = run / "ddp"
+ddp_dir = search.fresh_dir(run / "ddp")  # ddp/, or ddp-2/, … when the cell runs again
 done = subprocess.run(
-    [sys.executable, "-m", "dllab.ddp", "--epochs", str(DDP_EPOCHS), "--out", str(ddp_dir)],
+    [sys.executable, "-m", "dllab.lightning", "ddp", "--epochs", str(DDP_EPOCHS)]
+    + ["--out", str(ddp_dir)],
     capture_output=True,
     text=True,
 )
@@ -447,12 +484,19 @@ print(done.stdout.strip().splitlines()[-1])
 distributed = json.loads((ddp_dir / "result.json").read_text())
 for epoch in distributed["per_epoch"][:3]:
     print(epoch)
+first = distributed["per_epoch"][0]
+print(
+    f"per process {first['per_process']} of the {distributed['train_points']} training points, "
+    f"overlap {first['overlap']}, together {first['union']}; minibatches of "
+    f"{distributed['batch_size_per_process']} per process, "
+    f"{distributed['batch_size_per_process'] * distributed['processes']} together"
+)
 
 # %% [markdown]
-# In every epoch each process saw its own half of the training points (the overlap is 0), and
-# together they saw as many as one process would: `union` equals the full epoch's points in
-# whole minibatches. Each process used minibatches of half the size, so every averaged step
-# is the same step as one process with the full minibatch, only computed in two halves.
+# The last line counts what the epochs above show: each process saw its own share of the
+# training points (the overlap is 0), together as many as one process would in whole
+# minibatches, and each process used minibatches of half the size, so every averaged step is
+# the same step as one process with the full minibatch, only computed in two halves.
 #
 # Does it learn the same? One process, the same epochs, with two seeds to see the noise:
 
@@ -476,27 +520,30 @@ print(
     f"the two seeds differ by {abs(twin['val_loss'] - other['val_loss']):.3f} and "
     f"{abs(twin['test']['accuracy'] - other['test']['accuracy']):.3f}"
 )
+print(
+    f"training time: DDP {distributed['seconds']:.1f} s, one process {twin['seconds']:.1f} s "
+    f"(DDP {'slower' if distributed['seconds'] > twin['seconds'] else 'faster'})"
+)
 
 # %% [markdown]
-# The last line compares DDP's difference from one process with the same seed with the difference
-# between two seeds, the noise of training. In full mode the DDP run lands among the single-process
-# runs: its validation loss (0.114) and test accuracy (0.920) differ from one process with the same
-# seed (0.128, 0.926) by less than the two single-process seeds differ from each other (0.128
-# against 0.046, 0.926 against 0.994). The order of the minibatches is the only difference between
-# DDP and one process. On two CPU cores DDP is slower than one process: the model is tiny and every
-# step waits for the gradients to be exchanged. It pays off when each process has a GPU and a large
-# model.
+# The line before last compares DDP's difference from one process with the same seed with the
+# difference between two seeds, the noise of training: the order of the minibatches is the only
+# difference between DDP and one process. The last line compares their training times. Each DDP
+# step waits for the processes to exchange their gradients, and with a model this small that
+# exchange costs about as much as the halved minibatch saves; DDP pays off when each process
+# has a GPU and a large model.
 #
 # ## Exercises
 # The two "Your turn" cells above are checked; `scripts/check.sh 6` checks them from a
 # terminal. After trying, compare with `SpiralMLP.training_step` in
-# `lib/dllab/lightning_mlp.py` and `log_uniform` in `lib/dllab/search.py`.
+# `lib/dllab/lightning/module.py` and `log_uniform` in `lib/dllab/lightning/search.py`.
 #
 # 1. Train the Lightning MLP with `precision="bf16-mixed"`. Is the accuracy the same?
 # 2. Give the grid 3 values of the learning rate only (keep width, depth and batch size
 #    fixed): 3 trials. How does it compare with 3 random trials?
 # 3. Run `./scripts/search.sh --workers 2 --trials 30`, stop it with Ctrl-C half-way, and run
-#    the same command with the printed `--run-dir`. How many trials does the study hold?
+#    the command it prints. How many finished trials does the study hold, and how many did the
+#    second run add?
 #
 # ## Summary
 # - A `LightningModule` holds what is yours (model, step, optimizer); the `Trainer` runs the

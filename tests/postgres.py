@@ -10,6 +10,11 @@ unprivileged user `nobody`, from a copy of the binaries in a folder that user ca
         server.url            # postgresql://postgres@127.0.0.1:<port>/postgres (psycopg 3)
         server.execute("CREATE ROLE lab LOGIN PASSWORD 'secret'")
         server.stop(); server.start()   # the same data and port: a database that went away
+
+    PostgresServer(passwords=True)   # connections over TCP must give a password (scram-sha-256)
+
+As a script it serves a database for trying lab 6's search across "machines" on loopback, until
+Ctrl-C (see the README): python tests/postgres.py [--password PASSWORD]
 """
 
 import glob
@@ -47,9 +52,14 @@ def free_port() -> int:
 
 
 class PostgresServer:
-    """One PostgreSQL server (superuser `postgres`, trust authentication) on 127.0.0.1."""
+    """One PostgreSQL server (superuser `postgres`) on 127.0.0.1: trust authentication, or with
+    passwords=True, scram-sha-256 passwords over TCP (the superuser's is SUPERUSER_PASSWORD;
+    `execute` uses the server's Unix socket, which trusts the local user)."""
 
-    def __init__(self):
+    SUPERUSER_PASSWORD = "postgres-test"
+
+    def __init__(self, passwords: bool = False):
+        self.passwords = passwords
         self.root = Path(tempfile.mkdtemp(prefix="dllab-pg-"))
         self.port = free_port()
         self.bindir = find_bindir()
@@ -74,7 +84,14 @@ class PostgresServer:
                 os.chown(path, self.user.pw_uid, self.user.pw_gid, follow_symlinks=False)
         self.data = self.root / "data"
         self.log = self.root / "server.log"
-        done = self._run("initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "--no-sync")
+        auth = ["--auth=trust"]
+        if passwords:
+            pwfile = self.root / "superuser-password"
+            pwfile.write_text(self.SUPERUSER_PASSWORD + "\n")
+            if self.user is not None:
+                os.chown(pwfile, self.user.pw_uid, self.user.pw_gid)
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
+        done = self._run("initdb", "-D", self.data, "-U", "postgres", *auth, "--no-sync")
         if done.returncode != 0:
             self.remove()
             raise RuntimeError(f"initdb failed:\n{done.stdout}{done.stderr}")
@@ -114,7 +131,10 @@ class PostgresServer:
         """Run one SQL statement as the superuser (e.g. CREATE ROLE, CREATE DATABASE)."""
         import psycopg
 
-        with psycopg.connect(self.url, autocommit=True) as connection:
+        target = self.url
+        if self.passwords:  # over the Unix socket, which trusts the local user
+            target = f"postgresql://postgres@/postgres?host={self.root}&port={self.port}"
+        with psycopg.connect(target, autocommit=True) as connection:
             connection.execute(statement)
 
     def remove(self) -> None:
@@ -131,3 +151,34 @@ class PostgresServer:
     def __exit__(self, *exc):
         self.stop("immediate")
         self.remove()
+
+
+def main() -> None:
+    """Serve a database `optuna` owned by the role `lab` (with a password) until Ctrl-C."""
+    import argparse
+    import signal
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("--password", default="secret", help="the role lab's password (default secret)")
+    args = p.parse_args()
+    with PostgresServer(passwords=True) as server:
+        password = args.password.replace("'", "''")
+        server.execute(f"CREATE ROLE lab LOGIN PASSWORD '{password}'")
+        server.execute("CREATE DATABASE optuna OWNER lab")
+        print(
+            f"PostgreSQL on 127.0.0.1:{server.port}: database optuna, role lab (a password is "
+            f"required); storage URL postgresql://lab@127.0.0.1:{server.port}/optuna\n"
+            "Ctrl-C stops the server and deletes its data.",
+            flush=True,
+        )
+        # Ctrl-C or kill (SIGTERM) end the pause, and the server is stopped and deleted.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            signal.pause()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -40,7 +40,7 @@ def test_plot_curves_keeps_its_labels_and_rejects_an_unknown_legend_place():
 
 
 def test_search_figure_keeps_its_legend_below_both_panels_and_tells_coinciding_searches_apart():
-    from dllab.search_plots import plot_search
+    from dllab.lightning.plots import plot_search
 
     trials = ([0.1, 0.01, 0.001, 0.0001], [0.5, 0.33, 0.25, 0.2])  # (lr per trial, losses)
     runs = {"Optuna random": trials, "Optuna tpe": trials}  # the same points, as TPE's start

@@ -27,3 +27,11 @@ def test_lab6_runs_in_a_kernel_and_writes_its_run_folder():
     result = json.loads((run / "ddp" / "result.json").read_text())
     assert result["processes"] == 2 and all(e["overlap"] == 0 for e in result["per_epoch"])
     assert "DDP, 2 processes" in out and "1 process, seed 1234" in out
+    # The lab builds both searches itself: 16 trials each, the grid 2 values per hyper-parameter.
+    grid = "{'lr': 2, 'width': 2, 'depth': 2, 'batch_size': 2}"
+    assert f"grid: 16 trials; distinct values per hyper-parameter: {grid}" in out
+    assert "random: 16 trials; distinct values per hyper-parameter: {'lr': 16," in out
+    # The exercise's answer (SpiralMLP.training_step) is not printed before the student tries.
+    assert 'self.log("loss/train"' not in out and "def configure_optimizers" in out
+    # The DDP statements come with their numbers.
+    assert "overlap 0, together" in out and "training time: DDP" in out

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from dllab.data import spiral, split
-from dllab.lightning_mlp import BestValidation, Points, SpiralMLP, loader, loaders
+from dllab.lightning.module import BestValidation, Points, SpiralMLP, loader, loaders
 
 
 @pytest.fixture(scope="module")

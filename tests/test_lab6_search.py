@@ -1,11 +1,11 @@
-"""Lab 6's search: the sampler, random vs grid configurations, seeded trials, Optuna studies."""
+"""Lab 6's search: the sampler, seeded trials, Optuna studies, the search figure."""
 
 import numpy as np
 import optuna
 import pytest
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
-from dllab import search
+from dllab.lightning import search
 
 
 @pytest.fixture(scope="module")
@@ -24,26 +24,6 @@ def test_log_uniform_is_uniform_in_the_exponent_and_seeded():
     assert np.array_equal(draws, again)
 
 
-def test_random_configs_are_seeded_and_inside_the_space():
-    first, again = search.random_configs(16, seed=3), search.random_configs(16, seed=3)
-    assert first == again and first != search.random_configs(16, seed=4)
-    assert len({c["lr"] for c in first}) == 16
-    for config in first:
-        assert search.LR_RANGE[0] <= config["lr"] <= search.LR_RANGE[1]
-        assert all(config[name] in values for name, values in search.CHOICES.items())
-
-
-def test_grid_has_the_same_budget_but_two_values_per_parameter():
-    grid = search.grid_configs(16)
-    assert len(grid) == 16 and len({tuple(c.values()) for c in grid}) == 16
-    assert {p: len({c[p] for c in grid}) for p in search.PARAMS} == dict.fromkeys(search.PARAMS, 2)
-    assert sorted({c["lr"] for c in grid}) == pytest.approx([1e-3, 1e-1])  # centres of the cells
-    with pytest.raises(ValueError, match="n=10 is not one of them"):
-        search.grid_configs(10)
-    with pytest.raises(ValueError, match="positive int, got 0"):
-        search.random_configs(0, seed=1)
-
-
 def test_best_so_far_skips_failed_trials():
     assert search.best_so_far([0.5, np.nan, 0.7, 0.2]).tolist() == [0.5, 0.5, 0.5, 0.2]
 
@@ -60,7 +40,10 @@ def hparams_logged(folder):
 
 
 def test_seeded_trials_are_reproducible_and_log_hparams(data, tmp_path):
-    configs = search.random_configs(2, seed=5)
+    configs = [
+        {"lr": 0.01, "width": 16, "depth": 2, "batch_size": 32},
+        {"lr": 0.3, "width": 24, "depth": 3, "batch_size": 64},
+    ]
     first = search.run_configs(configs, data, num_steps=6, seed=1, run_dir=tmp_path / "a")
     again = search.run_configs(configs, data, num_steps=6, seed=1, run_dir=tmp_path / "b")
     assert first == again
@@ -92,3 +75,13 @@ def test_seeded_optuna_study_is_reproducible(data, tmp_path):
     assert study_values("random") == study_values("random")
     with pytest.raises(ValueError, match="sampler 'grid' is unknown; allowed: 'random', 'tpe'"):
         search.sampler("grid", 0)
+
+
+def test_search_figure_counts_trials_that_land_on_one_spot():
+    from dllab.lightning.plots import coinciding, plot_search
+
+    lrs, losses = [1e-3] * 3 + [1e-1, 1e-1], [0.69, 0.6901, 0.69, 0.2, 0.5]
+    assert coinciding(lrs, losses) == {(1e-3, 0.69): 3}  # the two at lr 0.1 are apart
+    fig = plot_search({"grid search": (lrs, losses)})
+    labels = [t.get_text() for t in fig.axes[1].texts]
+    assert labels == ["×3"]

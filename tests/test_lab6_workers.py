@@ -1,6 +1,8 @@
 """Lab 6's search script: worker processes sharing one Optuna study (SQLite and PostgreSQL),
 a killed worker loses no finished trial, and the same command resumes the study."""
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -9,10 +11,12 @@ import time
 from pathlib import Path
 
 import optuna
+import psutil
 import pytest
 from postgres import PostgresServer
 
-from dllab import search
+from dllab.lightning import search, workers
+from dllab.lightning import storage as st
 
 REPO = Path(__file__).resolve().parents[1]
 # Tiny trials: 300 training points (every batch size fits), a few steps each.
@@ -20,11 +24,13 @@ TINY = ["--points", "300", "--steps", "4", "--seed", "3"]
 
 
 def search_command(*args):
-    return [sys.executable, "-m", "dllab.search", *TINY, *map(str, args)]
+    return [sys.executable, "-m", "dllab.lightning", "search", *TINY, *map(str, args)]
 
 
 def finished(url, study="spiral"):
     """{trial number: (params, value)} of the finished trials of a study."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}  # not created yet (opening it would create the file)
     try:
         loaded = optuna.load_study(study_name=study, storage=search.storage(url))
     except KeyError:  # not created yet
@@ -38,22 +44,75 @@ def finished(url, study="spiral"):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--workers", "0"], "--workers must be a positive integer, got 0"),
-        (["--sampler", "grid"], "--sampler 'grid' is unknown; allowed: random, tpe"),
+        (["--workers", "0"], "--workers must be a positive int, got 0"),
+        (["--sampler", "grid"], "--sampler must be random or tpe, got 'grid'"),
+        (["--loops", "-1"], "--loops must be a finite number > 0, got -1.0"),
+        (["--seed", "-1"], "--seed must be an int in [0, 2**32), got -1"),
+        (["--points", "1"], "--points must be at least 128"),
+        (["--points", "100"], "--points must be at least 128"),
+        (["--study", "a/b"], "--study must be a plain name"),
+        (["--study", "../../../x"], "--study must be a plain name"),
+        (["--study", ""], "--study must be a plain name"),
+        (["--storage", "nonsense"], "--storage must be a database URL"),
+        (["--storage", "redis://host/0"], "--storage must be a URL like sqlite:///"),
     ],
 )
-def test_bad_arguments_are_named(args, message, tmp_path, capsys):
+def test_bad_arguments_are_named_before_anything_starts(args, message, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
-        search.main([*args, "--run-dir", str(tmp_path)])
+        workers.main([*args, "--run-dir", str(tmp_path / "new"), "--new"])
     assert stop.value.code == 2 and message in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # nothing created
 
 
-def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_path):
+def test_the_command_line_names_its_subcommands(capsys):
+    from dllab.lightning.__main__ import main
+
+    assert main(["serach"]) == 2
+    assert "must be one of search, ddp, got 'serach'" in capsys.readouterr().err
+
+
+def test_run_dir_must_exist_unless_new_and_settings_must_match(tmp_path, capsys):
+    missing = tmp_path / "typo"
+    assert workers.main([*TINY, "--run-dir", str(missing)]) == 2
+    assert "which does not exist; add --new" in capsys.readouterr().err
+    assert not missing.exists()
     url = f"sqlite:///{tmp_path / 'study.db'}"
-    command = search_command("--workers", "1", "--trials", "6", "--run-dir", tmp_path)
+    st.open_study(
+        url, "spiral", {"steps": 4, "points": 300, "loops": 1.5, "seed": 3, "sampler": "tpe"}
+    )
+    assert (
+        workers.main(["--steps", "5", "--points", "300", "--seed", "3", "--run-dir", str(tmp_path)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "was started with --steps 4 (this command: 5)" in err
+    assert not list(tmp_path.glob("summary-*"))
+
+
+def test_bad_storage_gives_one_line_and_leaves_no_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with PostgresServer() as server:
+        port = server.port
+    url = f"postgresql://lab:secret@127.0.0.1:{port}/optuna"  # nothing listens there now
+    assert workers.main([*TINY, "--storage", url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("search: cannot open the storage postgresql://lab:***@127.0.0.1")
+    assert len(err.strip().splitlines()) == 1 and "secret" not in err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_path):
+    run_dir = tmp_path / "run"
+    url = f"sqlite:///{run_dir / 'study.db'}"
+    # 30 steps per trial: the search is still running when it is killed.
+    command = search_command(
+        "--workers", "1", "--trials", "6", "--steps", "30", "--run-dir", run_dir
+    )
     first = subprocess.Popen(
-        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*command, "--new"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 240
     while len(finished(url)) < 2 and first.poll() is None and time.monotonic() < deadline:
@@ -68,31 +127,66 @@ def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_
     after = finished(url)
     assert len(after) >= 6
     assert all(after[number] == before[number] for number in before)  # nothing lost or redone
-    assert "finished trials" in done.stdout and (tmp_path / "summary-spiral.json").exists()
+    assert "finished trials" in done.stdout and list(run_dir.glob("summary-spiral-*.json"))
 
 
 # ---------------------------------------------------------------- PostgreSQL on loopback
 
 
-@pytest.fixture
-def postgres_url():
-    """A real PostgreSQL server on 127.0.0.1 (tests/postgres.py), in the README's URL spelling."""
-    with PostgresServer() as server:
-        yield server.url
+def test_two_machines_share_one_postgresql_study_with_a_password(tmp_path):
+    """The README's across-machines recipe on loopback: two search.sh started at the same moment
+    on one new study, one with the password in $PGPASSWORD (the README's URL), one with it in
+    the URL; the server checks passwords (scram-sha-256)."""
+    with PostgresServer(passwords=True) as server:
+        server.execute("CREATE ROLE lab LOGIN PASSWORD 'secret'")
+        server.execute("CREATE DATABASE optuna OWNER lab")
+        readme_url = f"postgresql://lab@127.0.0.1:{server.port}/optuna"
+        with_password = f"postgresql://lab:secret@127.0.0.1:{server.port}/optuna"
+        wrong = subprocess.run(
+            search_command("--storage", with_password.replace("secret", "wrong")),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert wrong.returncode == 2 and "password authentication failed" in wrong.stderr
+        assert "wrong" not in wrong.stdout + wrong.stderr and not (tmp_path / "runs").exists()
 
-
-def test_two_workers_share_one_study_on_postgresql(postgres_url, tmp_path):
-    done = subprocess.run(
-        search_command(
-            "--workers", "2", "--trials", "8", "--storage", postgres_url, "--run-dir", tmp_path
-        ),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    study = optuna.load_study(study_name="spiral", storage=search.storage(postgres_url))
-    complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
-    assert len(complete) >= 8
-    assert {t.user_attrs["worker"] for t in complete} == {0, 1}  # both wrote into one study
-    assert len({t.user_attrs["pid"] for t in complete}) == 2
+        script = REPO / "scripts" / "search.sh"
+        common = ["--workers", "1", "--trials", "6", *TINY]
+        machines = [
+            subprocess.Popen(
+                [script, *common, "--storage", url, "--run-dir", tmp_path / name, "--new"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, **env},
+            )
+            for name, url, env in [
+                ("a", readme_url, {"PGPASSWORD": "secret"}),
+                ("b", with_password, {}),
+            ]
+        ]
+        command_lines = []
+        while any(m.poll() is None for m in machines):
+            for m in machines:
+                with contextlib.suppress(psutil.Error):
+                    for p in psutil.Process(m.pid).children(recursive=True):
+                        command_lines.append(" ".join(p.cmdline()))
+            time.sleep(0.5)
+        outputs = [m.communicate(timeout=300) for m in machines]
+        for m, (out, err) in zip(machines, outputs, strict=True):
+            assert m.returncode == 0, out + err
+            assert "secret" not in out + err
+        assert command_lines and not any("secret" in line for line in command_lines)
+        study = optuna.load_study(study_name="spiral", storage=search.storage(with_password))
+        complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert len(complete) == 6  # exactly --trials, although two machines finish trials together
+    assert len({t.user_attrs["pid"] for t in complete}) == 2  # both machines added trials
+    shares = []
+    for name in ("a", "b"):
+        (summary,) = (tmp_path / name).glob("summary-spiral-*.json")
+        text = summary.read_text()
+        assert "secret" not in text and json.loads(text)["complete"] == 6
+        shares.append(sum(json.loads(text)["trials_per_worker"].values()))
+    assert sum(shares) == 6 and all(shares)  # each machine counts its own share

@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 
 from dllab.exercises.engine import Exercise, kind
+from dllab.lightning.search import log_uniform
 from dllab.models import MLP
-from dllab.search import log_uniform
 
 # ---------------------------------------------------------------- references
 

@@ -1,8 +1,9 @@
 """Lab 6: lab 3's MLP as a LightningModule, the spiral splits as DataLoaders, a quiet Trainer.
 
-The lab reads `SpiralMLP` (it prints its source) and trains it; the search workers
-(`python -m dllab.search`) and the DDP script (`python -m dllab.ddp`) import the same class,
-which a class defined inside a notebook kernel could not offer them.
+The lab trains `SpiralMLP` and prints its hooks (all but `training_step`, the exercise); the
+search workers (`python -m dllab.lightning search`) and the DDP script (`python -m
+dllab.lightning ddp`) import the same class, which a class defined inside a notebook kernel could
+not offer them.
 """
 
 import logging

@@ -1,0 +1,281 @@
+"""Lab 6's search when things go wrong, tried for real: a PostgreSQL server stopped and restarted
+mid-search, the parent terminated (SIGTERM) or killed (SIGKILL), a full disk for the summary,
+and two searches that create the same new study at the same moment. Nothing finished is lost.
+
+Every test is bounded in time (timeouts) and uses tiny trials (128 points per class, 2 steps; 30
+steps where a search must still be running when the fault strikes).
+"""
+
+import json
+import multiprocessing
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import psutil
+import pytest
+from postgres import PostgresServer
+
+from dllab.lightning import search, workers
+from dllab.lightning import storage as st
+
+TINY = ["--points", "128", "--steps", "2", "--seed", "3"]
+# Trials long enough (30 steps) that a search of 12 is still running when the fault strikes.
+SLOWER = ["--points", "128", "--steps", "30", "--seed", "3"]
+COMPLETE = optuna.trial.TrialState.COMPLETE
+
+
+def search_command(*args, settings=TINY):
+    return [sys.executable, "-m", "dllab.lightning", "search", *settings, *map(str, args)]
+
+
+def finished(url, study="spiral"):
+    """{trial number: (params, value)} of the finished trials of a study ({} before it exists)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return {}  # not created yet (opening it would create the file)
+    try:
+        loaded = optuna.load_study(study_name=study, storage=st.storage(url))
+    except KeyError:
+        return {}
+    return {t.number: (t.params, t.value) for t in loaded.get_trials(states=(COMPLETE,))}
+
+
+def wait_for(condition, timeout, what, process=None):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if process is not None and process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"the search ended ({process.returncode}) before {what}:\n{err}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def resume_words(stderr: str) -> list[str]:
+    """The resume command the parent printed, ready to run with this Python."""
+    line = stderr.strip().splitlines()[-1].strip()
+    words = shlex.split(line)
+    assert words[:4] == ["python", "-m", "dllab.lightning", "search"], line
+    return [sys.executable, *words[1:]]
+
+
+def summaries(run_dir: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(run_dir.glob("summary-*.json"))]
+
+
+def children(pid: int) -> list[int]:
+    return [c.pid for c in psutil.Process(pid).children()]
+
+
+def gone(pids) -> bool:
+    return not any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in pids)
+
+
+# ---------------------------------------------------------------- the database goes away
+
+
+def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_path):
+    run_dir = tmp_path / "run"
+    with PostgresServer() as server:
+        url = server.url
+        first = subprocess.Popen(
+            search_command(
+                "--workers",
+                2,
+                "--trials",
+                12,
+                "--storage",
+                url,
+                "--run-dir",
+                run_dir,
+                "--new",
+                settings=SLOWER,
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            wait_for(lambda: len(finished(url)) >= 2, 180, "2 finished trials", first)
+            server.stop("fast")
+            out, err = first.communicate(timeout=120)
+        finally:
+            first.kill()
+        assert first.returncode == 1, out + err
+        assert "Traceback" not in out + err
+        worker_lines = [line for line in err.splitlines() if line.startswith("search: worker")]
+        assert len(worker_lines) <= 2  # at most one line per worker, naming the storage
+        assert all(f"the storage {url} failed: OperationalError" in w for w in worker_lines)
+        (summary,) = summaries(run_dir)  # complete JSON, written although the database is gone
+        assert summary["storage_error"].startswith("OperationalError")
+        server.start()  # the database comes back
+        before = finished(url)
+        assert 2 <= len(before) < 12 and summary["complete"] <= len(before)
+        done = subprocess.run(resume_words(err), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        after = finished(url)
+    assert len(after) == 12
+    assert all(after[n] == before[n] for n in before)  # nothing finished lost or changed
+    assert [s["complete"] for s in summaries(run_dir)][-1] == 12
+    print(f"database stopped: {len(before)} finished before, {len(after)} after, lost 0")
+
+
+# ---------------------------------------------------------------- the parent is stopped
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_trial(sig, tmp_path):
+    run_dir = tmp_path / "run"
+    url = f"sqlite:///{run_dir / 'study.db'}"
+    first = subprocess.Popen(
+        search_command(
+            "--workers", 2, "--trials", 12, "--run-dir", run_dir, "--new", settings=SLOWER
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: len(finished(url)) >= 2, 180, "2 finished trials", first)
+        pids = children(first.pid)
+        assert len(pids) == 2
+        first.send_signal(sig)  # the parent only, as `kill` would
+        out, err = first.communicate(timeout=60)
+        wait_for(lambda: gone(pids), 30, "the workers to stop")  # no orphans
+    finally:
+        first.kill()
+    before = finished(url)
+    assert 2 <= len(before) < 12
+    if sig == signal.SIGTERM:
+        assert first.returncode == 128 + signal.SIGTERM
+        assert "Traceback" not in out + err
+        (summary,) = summaries(run_dir)
+        assert summary["stopped_by"] == "SIGTERM" and summary["complete"] <= len(before)
+        command = resume_words(err)
+    else:
+        assert not summaries(run_dir)  # a killed parent writes nothing; the resume does
+        command = search_command(
+            "--workers", 2, "--trials", 12, "--run-dir", run_dir, settings=SLOWER
+        )
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = finished(url)
+    assert len(after) == 12 and all(after[n] == before[n] for n in before)
+    assert summaries(run_dir)[-1]["complete"] == 12
+    name = signal.Signals(sig).name
+    print(f"parent {name}: {len(before)} finished before, {len(after)} after, lost 0")
+
+
+# ---------------------------------------------------------------- a full disk
+
+
+LIMITED_PARENT = """
+import resource, signal, sys
+from dllab.lightning import workers
+
+write = workers.write_summary
+
+def full_disk_write(*args):
+    # From here on this process cannot grow a file past 100 bytes, as on a full disk.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, resource.RLIM_INFINITY))
+    return write(*args)
+
+workers.write_summary = full_disk_write
+sys.exit(workers.main(sys.argv[1:]))
+"""
+
+
+def test_full_disk_leaves_no_summary_file_and_the_resume_writes_one(tmp_path):
+    run_dir = tmp_path / "run"
+    url = f"sqlite:///{run_dir / 'study.db'}"
+    args = [*TINY, "--workers", "1", "--trials", "2", "--run-dir", run_dir]
+    earlier = run_dir / "summary-spiral-20000101-000000.json"
+    done = subprocess.run(
+        [sys.executable, "-c", LIMITED_PARENT, *map(str, args), "--new"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "could not write the summary" in done.stdout
+    assert "File too large" in done.stdout or "No space" in done.stdout
+    assert not list(run_dir.glob("*summary*"))  # neither a 0-byte nor a half file, nor a temp
+    before = finished(url)
+    assert len(before) == 2
+    earlier.write_text('{"complete": 0}')  # an earlier summary is never overwritten
+    again = subprocess.run(resume_words(done.stderr), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert earlier.read_text() == '{"complete": 0}'
+    assert summaries(run_dir)[-1]["complete"] == 2 and finished(url) == before
+    print(f"full disk: {len(before)} finished before, {len(finished(url))} after, lost 0")
+
+
+def test_summary_write_is_atomic_and_never_replaces_one(tmp_path):
+    started = workers.datetime(2026, 1, 2, 3, 4, 5)
+    first = workers.write_summary(tmp_path, "spiral", {"a": 1}, started)
+    second = workers.write_summary(tmp_path, "spiral", {"a": 2}, started)
+    assert first.name == "summary-spiral-20260102-030405.json"
+    assert second.name == "summary-spiral-20260102-030405-2.json"
+    assert json.loads(first.read_text()) == {"a": 1} and json.loads(second.read_text()) == {"a": 2}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([first.name, second.name])
+
+
+# ---------------------------------------------------------------- racing starts
+
+
+def _race(url, barrier, n_trials, results):
+    """One of two searches: open the new study and run zero-work trials, as a worker does."""
+    barrier.wait()
+    try:
+        study = st.open_study(
+            url, "race", {"steps": 1}, sampler=search.sampler("random", os.getpid())
+        )
+        search.run_until(study, lambda t: t.suggest_float("x", 0, 1), n_trials, poll=0.05)
+        results.put("ok")
+    except BaseException as error:  # reported to the test, which fails
+        results.put(f"{type(error).__name__}: {error}")
+
+
+def race_ten_times(make_url, n_trials=3):
+    context = multiprocessing.get_context("fork")
+    for attempt in range(10):
+        url = make_url(attempt)
+        barrier, results = context.Barrier(2), context.Queue()
+        searches = [
+            context.Process(target=_race, args=(url, barrier, n_trials, results)) for _ in range(2)
+        ]
+        for p in searches:
+            p.start()
+        for p in searches:
+            p.join(timeout=60)
+        for p in searches:
+            if p.is_alive():
+                p.kill()
+                raise AssertionError(f"attempt {attempt}: a search hung")
+        assert [results.get(timeout=5) for _ in searches] == ["ok", "ok"], f"attempt {attempt}"
+        trials = optuna.load_study(study_name="race", storage=st.storage(url)).get_trials()
+        complete = [t for t in trials if t.state == COMPLETE]
+        assert len(complete) == n_trials, f"attempt {attempt}: {len(complete)} finished"
+        assert len({t.number for t in trials}) == len(trials)  # no duplicate
+        # The only other trials are surplus ones, ended at once and marked so.
+        assert all(t.user_attrs.get("surplus") for t in trials if t.state != COMPLETE)
+
+
+def test_two_searches_create_the_same_new_sqlite_study_at_once(tmp_path):
+    race_ten_times(lambda k: f"sqlite:///{tmp_path / f'race-{k}.db'}")
+
+
+def test_two_searches_create_the_same_new_postgresql_study_at_once():
+    with PostgresServer() as server:
+
+        def fresh_database(k):
+            server.execute(f"CREATE DATABASE race{k}")
+            return server.url.rsplit("/", 1)[0] + f"/race{k}"
+
+        race_ten_times(fresh_database)
