@@ -9,12 +9,13 @@
 # - know which TensorBoard tab answers which question.
 #
 # The setup is lab 3's: two spirals (2,000 points per class), the MLP [20, 15, 10, 5] with
-# ReLU, Adam, 1,000 epochs. The logger is a callback of lab 3's training loop, `fit`, so
-# nothing about training changes.
+# ReLU, Adam, 1,000 epochs. Logging is a callback of lab 3's training loop, `fit`: a
+# function of this lab that `fit` calls after every epoch, so nothing about training changes.
 
 # %%
 import numpy as np
 import torch
+from torch.utils.tensorboard import SummaryWriter
 
 import dllab
 from dllab.data import spiral, split
@@ -22,7 +23,8 @@ from dllab.display import format_table, plot_loss_curves
 from dllab.exercises import check
 from dllab.metrics import evaluate
 from dllab.models import MLP
-from dllab.tblog import TensorBoardLogger
+from dllab.session import finish_run, start_run
+from dllab.tblog import boundary_image, log_graph, log_hparams, log_parameters
 from dllab.train import fit
 
 # %%
@@ -33,7 +35,7 @@ BATCH_SIZE = dllab.pick(full=512, quick=128)
 NUM_EPOCHS = dllab.pick(full=1000, quick=20)
 CONFIG = [20, 15, 10, 5]
 LEARNING_RATES = [0.001, 0.01, 0.1]
-HIST_EVERY = dllab.pick(full=200, quick=5)  # histograms every this many epochs
+HIST_EVERY = dllab.pick(full=50, quick=2)  # histograms every this many epochs
 # Images for the lecture's learning rate at the lecture's epochs (0, 10, …, 100, 500, 1000),
 # for the other runs at the last epoch only (an image costs far more than an epoch).
 IMAGE_EPOCHS = sorted({e for e in [*range(0, 101, 10), 500] if e < NUM_EPOCHS} | {NUM_EPOCHS})
@@ -43,7 +45,8 @@ dllab.set_seed(SEED)
 # These networks are tiny: splitting each operation over CPU threads costs more than it saves.
 torch.set_num_threads(1)
 device = dllab.get_device()
-print(f"device: {device}; decision boundary images at epochs {IMAGE_EPOCHS}")
+print(f"device: {device}; {NUM_EPOCHS} epochs, histograms every {HIST_EVERY} epochs")
+print(f"decision boundary images of lr = {LECTURE_LR:g} at epochs {IMAGE_EPOCHS}")
 
 # %% [markdown]
 # ## Data
@@ -57,10 +60,12 @@ LIM = float(np.ceil(np.abs(X).max()))  # the pictures span ±LIM: every point in
 print({name: len(part[0]) for name, part in splits.items()}, f"pictures span ±{LIM:g}")
 
 # %% [markdown]
-# ## What the logger writes
-# `TensorBoardLogger` is called by `fit` after every epoch. It writes through a
-# `SummaryWriter`: `writer.add_scalar(tag, value, step)` adds one point to a curve,
-# `writer.add_histogram(tag, values, step)` one histogram to a stack. Two of its jobs are yours.
+# ## What a run logs
+# A `SummaryWriter(folder)` writes one run into an event file in that folder:
+# `writer.add_scalar(tag, value, step)` adds one point to a curve,
+# `writer.add_histogram(tag, values, step)` one histogram to a stack,
+# `writer.add_figure(tag, figure, step)` one image. Below, `fit` calls a function of ours after
+# every epoch, and that function logs through the writer. Two of its parts are yours.
 #
 # ### Your turn 1: the losses
 # Log the epoch's training and validation loss (the last entries of `history.train_loss` and
@@ -96,33 +101,58 @@ def log_gradients(writer, model, epoch):
 log_gradients = check("log_gradients", log_gradients)
 
 # %% [markdown]
-# ## Three runs, one per learning rate
-# Each run gets its own folder `runs/04_tensorboard/lr<rate>-<timestamp>/`, so running this
-# cell again adds three new runs instead of mixing new curves into old ones, and TensorBoard's
-# legends, which cut long names, start with what differs. Every run starts from the same
-# initial weights (same seed), so the learning rate is the only difference. If a run fails
-# (an error, or you interrupt it), the logger removes its folder: no half-written run is left
-# for TensorBoard to list beside the complete ones.
+# ## The logging callback
+# `fit(..., callbacks=[log_epoch])` calls `log_epoch(epoch, model, history)` with epoch 0
+# before the first epoch and then after every epoch, so the histograms at step 0 show the
+# initial weights. It logs the losses with your `log_losses`, every `HIST_EVERY` epochs the
+# weights and your gradient histograms, and the decision boundary at the epochs in `images`.
+
 
 # %%
+def make_log_epoch(writer, images, title):
+    """The callback fit calls after every epoch; it writes into `writer`."""
+
+    def log_epoch(epoch, model, history):
+        if epoch > 0:  # epoch 0 comes before training: no loss yet
+            log_losses(writer, history, epoch)  # yours, once it passed its check
+        if epoch % HIST_EVERY == 0:
+            log_parameters(writer, model, epoch)  # params/<name>: the weights and biases
+            log_gradients(writer, model, epoch)  # grads/<name>: yours, once it passed
+        if epoch in images:
+            figure = boundary_image(model, X_test, y_test, lim=LIM, title=f"{title}, epoch {epoch}")
+            writer.add_figure("decision_boundary", figure, epoch)  # also closes the figure
+
+    return log_epoch
+
+
+# %% [markdown]
+# ## Three runs, one per learning rate
+# Each execution of this cell gets a new folder `runs/04_tensorboard/<date>-<time>/`, and each
+# learning rate a folder inside it: serving that folder, TensorBoard lists the runs `lr0.001`,
+# `lr0.01` and `lr0.1`. Running the cell again makes a new folder: new curves never mix into old
+# ones. Every run starts from the same initial weights (same seed), so the learning rate is the
+# only difference.
+#
+# While a run is being written its folder is called `lr0.01-unfinished`; only after the writer
+# is closed is it renamed to `lr0.01`. A run that stops early (an error, the interrupt button,
+# the process killed, a full disk) keeps "unfinished" in its name, in TensorBoard too, so it is
+# never taken for a complete one.
+
+# %%
+run = dllab.new_run_dir("04_tensorboard")  # this execution of the lab
 histories, results, run_dirs = {}, {}, {}
 for lr in LEARNING_RATES:
     torch.manual_seed(SEED)
     model = MLP(2, CONFIG, activation="relu").to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
-    hparams = {"lr": lr, "hidden": CONFIG, "batch_size": BATCH_SIZE, "num_epochs": NUM_EPOCHS}
-    images = IMAGE_EPOCHS if lr == LECTURE_LR else [NUM_EPOCHS]
-    with TensorBoardLogger(
-        "04_tensorboard",
-        f"lr{lr:g}",
-        hparams=hparams,
-        every=HIST_EVERY,
-        image_epochs=images,
-        boundary=(X_test, y_test, LIM),
-        losses=log_losses,  # your functions (or the reference until they pass)
-        gradients=log_gradients,
-    ) as logger:
-        logger.log_graph(model, X_train[:8])
+    log_dir = start_run(run, f"lr{lr:g}")  # …/lr0.01-unfinished/
+    with SummaryWriter(log_dir) as writer:  # closes the event file, also after an error
+        log_hparams(
+            writer, {"lr": lr, "hidden": CONFIG, "batch_size": BATCH_SIZE, "num_epochs": NUM_EPOCHS}
+        )
+        log_graph(writer, model, X_train[:8])
+        images = IMAGE_EPOCHS if lr == LECTURE_LR else [NUM_EPOCHS]
+        log_epoch = make_log_epoch(writer, images, title=f"lr = {lr:g}")
         histories[f"lr = {lr:g}"] = fit(
             model,
             splits,
@@ -131,11 +161,11 @@ for lr in LEARNING_RATES:
             batch_size=BATCH_SIZE,
             seed=SEED,
             device=device,
-            callbacks=[logger],
+            callbacks=[log_epoch],
         )
+    run_dirs[f"lr = {lr:g}"] = finish_run(log_dir)  # …/lr0.01/: complete
     results[f"lr = {lr:g}"] = evaluate(model, X_test, y_test)
-    run_dirs[f"lr = {lr:g}"] = logger.run_dir
-    print(f"lr = {lr:g}: logged to {logger.run_dir}")
+    print(f"lr = {lr:g}: logged to {run_dirs[f'lr = {lr:g}']}")
 print(
     format_table(
         {k: list(v.values()) for k, v in results.items()},
@@ -146,9 +176,9 @@ print(
 
 # %% [markdown]
 # The same validation curves as TensorBoard's Scalars tab will show, drawn here. A figure
-# that compares runs belongs to none of them: run as a script, the lab saves it in a folder of
-# its own, `runs/04_tensorboard/comparison-<timestamp>/`, which holds no TensorBoard events,
-# so TensorBoard does not list it as a run.
+# that compares runs belongs to none of them: run as a script, the lab saves it beside them,
+# in this execution's folder, which holds no event file of its own, so TensorBoard does not
+# list it as a run.
 
 # %%
 for label, h in histories.items():
@@ -170,8 +200,7 @@ fig = plot_loss_curves(
     ylabel="validation loss (mean BCE)",
     title=f"Three learning rates: validation loss (n = {len(splits['valid'][0]):,})",
 )
-fig.axes[0].legend(loc="lower left")
-dllab.show(fig, "valid_loss", dllab.new_run_dir("04_tensorboard", "comparison", create=False))
+dllab.show(fig, "valid_loss", run)
 
 # %% [markdown]
 # (The numbers quoted here are those of full mode.) With lr = 0.001 the loss falls slowly:
