@@ -55,7 +55,7 @@ def default_view(root) -> dict[str, Path]:
     execution (a dated folder holding runs other than search trials), trials left out.
 
     An execution without trials is served as one folder (runs added to it later appear too);
-    one with trials, run by run.
+    one with trials, folder by folder around them.
     """
     root = Path(root)
     view = {}
@@ -73,8 +73,14 @@ def default_view(root) -> dict[str, Path]:
             view[_short(lab.name)] = newest
             continue
         for run in runs:
-            if not is_trial(run):
-                view[f"{_short(lab.name)}/{run.relative_to(newest).as_posix()}"] = run
+            if is_trial(run):
+                continue
+            # Serve the run's parent where it holds no trials: TensorBoard names a logdir that
+            # is itself a run "<name>/.", but a run below a logdir "<name>/<folder>".
+            group = run.parent
+            if group == newest or any(is_trial(r) for r in runs_in(group)):
+                group = run
+            view[f"{_short(lab.name)}/{group.relative_to(newest).as_posix()}"] = group
     return view
 
 
