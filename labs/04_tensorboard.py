@@ -166,6 +166,7 @@ for lr in LEARNING_RATES:
     run_dirs[f"lr = {lr:g}"] = finish_run(log_dir)  # …/lr0.01/: complete
     results[f"lr = {lr:g}"] = evaluate(model, X_test, y_test)
     print(f"lr = {lr:g}: logged to {run_dirs[f'lr = {lr:g}']}")
+print(f"to see them: ./scripts/tensorboard.sh {run}")
 print(
     format_table(
         {k: list(v.values()) for k, v in results.items()},
@@ -203,53 +204,61 @@ fig = plot_loss_curves(
 dllab.show(fig, "valid_loss", run)
 
 # %% [markdown]
-# (The numbers quoted here are those of full mode.) With lr = 0.001 the loss falls slowly:
-# after 1,000 epochs it is near 0.36, about half of where it started. The lecture's 0.01 ends
-# far lower (below 0.01), after a jump that throws it back up for a while (the largest jump is
-# printed above); after its steep descent it creeps down slowly over the last few hundred
-# epochs. With 0.1 the loss never leaves
-# $\log 2 \approx 0.69$, the loss of answering 50 % for every point: the first large steps
-# pushed the ReLUs into their flat negative side, where the gradient is 0, and the network
-# never recovers.
+# The lines above give each run's validation loss after its first epoch, at its lowest and
+# at its last epoch, and its largest jump from one epoch to the next where one exceeds 0.05.
+# Read the figure with them. A loss near $\log 2 \approx 0.69$ is the loss of answering 50 %
+# for every point: a run that stays there has learned nothing. A larger learning rate takes
+# larger steps: it can descend faster, and it can overshoot, so that a jump throws the loss
+# back up for a while. Too large, the first steps can push the ReLUs into their flat negative
+# side, where the gradient is 0, and the network never recovers.
+#
+# Over the lecture's 1,000 epochs the three rates show all of this: lr = 0.001 ends near 0.36,
+# about half of where it started; the lecture's 0.01 ends far lower (below 0.01), after a jump
+# around epoch 250 that throws it back up for a while; 0.1 never leaves $\log 2$.
 #
 # ## Open TensorBoard
-# - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves this lab's runs at
-#   http://127.0.0.1:6006/ (the next free port if 6006 is taken; without an argument it
-#   serves all of `runs/`). In the dev container VS Code forwards port 6006: the *Ports* tab
-#   shows it as "TensorBoard", and Codespaces opens it in the browser.
+# - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves every run of this lab
+#   at http://127.0.0.1:6006/ (the next free port if 6006 is taken), also the runs still being
+#   written: start it while the cell above runs to watch the curves grow.
+#   `./scripts/tensorboard.sh` without an argument serves the newest runs of every lab, this
+#   execution's included, and lists the other folders it can serve. In the dev container VS
+#   Code forwards port 6006: the *Ports* tab shows it as "TensorBoard", and Codespaces opens it
+#   in the browser.
 # - **VS Code:** *Command Palette → Python: Launch TensorBoard*, then choose the folder.
 #
-# Each run appears under its folder name, e.g. `lr0.01-20261122-101500`; type `lr0.01` in the
-# run filter to see one learning rate across several executions of this lab.
+# Serving `runs/04_tensorboard`, each run appears as `<date>-<time>/lr0.01`: type `lr0.01` in
+# the run filter to see one learning rate across several executions of this lab.
 #
 # ## What each tab shows
-# - **Scalars**: `loss/train` and `loss/valid` per epoch, one colour per run. On the linear
-#   axis the lr = 0.01 curve soon lies flat on 0; the losses span two orders of magnitude, so
-#   switch each chart to a log y axis with the middle button under it (*Toggle y-axis log
-#   scale*). **Time Series**, the first tab, shows every tag at once (images and histograms
-#   too): type `loss` in *Filter tags* to keep the two loss charts; there the log axis is in
-#   each chart's ⋮ menu. Look for the gap between training and validation loss
-#   (overfitting) and for spikes such as the jump of the lr = 0.01 run.
-# - **Images**: `decision_boundary` of the lr = 0.01 run at epochs 0, 10, …, 100, 500 and
-#   1,000 (the other runs: the last epoch); drag the slider above the image to watch the
-#   boundary wind itself into the spiral from the centre outwards: by epoch 100 the inner
-#   turns are carved out, by epoch 500 nearly all of them.
+# - **Scalars**: `loss/train` and `loss/valid` per epoch, one colour per run. Where a loss
+#   falls by orders of magnitude (lr = 0.01 over 1,000 epochs ends below 0.01), its curve soon
+#   lies flat on 0 on the linear axis: switch the chart to a log y axis with the middle button
+#   under it (*Toggle y-axis log scale*). **Time Series**, the first tab, shows every tag at
+#   once (images and histograms too): type `loss` in *Filter tags* to keep the two loss
+#   charts; there the log axis is in each chart's ⋮ menu. Look for the gap between training
+#   and validation loss (overfitting) and for jumps.
+# - **Images**: `decision_boundary` of the lr = 0.01 run at the epochs printed at the start
+#   (the other runs: the last epoch), titled with the learning rate and the epoch; the colour
+#   bar gives P(class 1), the legend the markers of the two classes. Drag the slider above the
+#   image to watch the boundary wind itself into the spiral from the centre outwards; over
+#   1,000 epochs, by epoch 100 the inner turns are carved out, by epoch 500 nearly all of them.
 # - **Histograms / Distributions**: `params/…` (weights and biases) and `grads/…` (their
 #   gradients) per layer, named as in the model: `layers.hidden1.weight`, …,
-#   `layers.output.bias`, every 200 epochs, the earliest at the back. What the gradients do
-#   depends on the run. With lr = 0.01 they are wide in the first few hundred epochs (the
-#   jump included) and then shrink towards 0 as the loss falls. With lr = 0.001 they *grow*
-#   over the 1,000 epochs: that network is still in the middle of learning. With lr = 0.1
-#   every gradient is exactly 0 except the output bias's: its ReLUs are dead, so no weight
-#   can change, and only the constant answer (P ≈ ½ everywhere) still moves.
+#   `layers.output.bias`, every `HIST_EVERY` epochs (printed at the start), the earliest at the
+#   back. What the gradients do depends on the run; over 1,000 epochs: with lr = 0.01 they are
+#   wide in the first few hundred epochs, widest at epoch 250, just before the jump, and from
+#   epoch 350 on they shrink towards 0 as the loss falls. With lr = 0.001 they *grow* over the
+#   1,000 epochs: that network is still in the middle of learning. With lr = 0.1 every
+#   gradient is exactly 0 except the output bias's: its ReLUs are dead, so no weight can
+#   change, and only the constant answer (P ≈ ½ everywhere) still moves.
 # - **Graphs**: the model as traced from one batch: `input` → `MLP` → `output`, folded into
 #   one box. Double-click `MLP`, then `Sequential[layers]` inside it, to expand the chain
 #   `Linear[hidden1]` → `ReLU[relu1]` → … → `Linear[output]`.
-# - **HParams**: one row per run (*Table view*) with its batch size, hidden sizes, learning
-#   rate and epochs, and as metrics the last `loss/train` and `loss/valid`: the place to
-#   compare runs by their settings. Those metrics are the loss curves' last values, so the
-#   Scalars tab gets no extra one-point charts; the test metrics are in the table printed
-#   above.
+# - **HParams**: one row per run (*Table view*, rows named by their run) with its batch size,
+#   hidden sizes, learning rate and epochs, and as metrics the last `loss/train` and
+#   `loss/valid`: the place to compare runs by their settings. `log_hparams` writes only the
+#   row; TensorBoard takes the metrics from the runs' own loss curves, so the Scalars tab gets
+#   no extra one-point charts. The test metrics are in the table printed above.
 #
 # ## Exercises
 # The two "Your turn" cells above are checked; `scripts/check.sh 4` checks them from a
@@ -259,14 +268,15 @@ dllab.show(fig, "valid_loss", run)
 # 1. Add a fourth learning rate, 0.03. Where does it land in the Scalars and HParams tabs?
 # 2. In the Histograms tab, compare `grads/layers.hidden1.weight` for lr = 0.001 and
 #    lr = 0.1 at the last epoch. Which is wider, and why?
-# 3. Log the learning rate itself as a scalar (`logger.writer.add_scalar`) and add a
+# 3. Log the learning rate itself as a scalar (`writer.add_scalar` in `log_epoch`) and add a
 #    `torch.optim.lr_scheduler.StepLR` that halves it every 200 epochs.
 #
 # ## Summary
-# - A logger is a callback of the training loop: training code stays the same, and every run
-#   writes into its own folder, so runs never mix.
+# - Logging is a callback of the training loop: training code stays the same. A
+#   `SummaryWriter` writes one run into one folder, and every run gets a new folder, so runs
+#   never mix.
 # - Scalars show *whether* training works, histograms show *how* the weights and gradients
 #   evolve, images show *what* the model has learned, HParams compare runs by their settings
 #   and final losses.
-# - A failed run leaves nothing behind for TensorBoard; a comparison of runs is saved beside
-#   them, not inside one of them.
+# - A run that did not finish keeps "unfinished" in its name; a comparison of runs is saved
+#   beside them, not inside one of them.

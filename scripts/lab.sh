@@ -32,7 +32,7 @@ while IFS= read -r path; do
         failed+=("$stem")
     fi
     # The folders this run created that still exist (a finished run renames its -unfinished one).
-    folders="$(sort -u "$created" | while IFS= read -r d; do [[ -d "$d" ]] && echo "  $d"; done)"
+    folders="$(sort -u "$created" | while IFS= read -r d; do if [[ -d "$d" ]]; then echo "  $d"; fi; done)"
     rm -f "$created"
     if [[ -n "$folders" ]]; then
         echo "=== lab $number $outcome; figures and logs of this run:"

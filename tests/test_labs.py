@@ -386,7 +386,12 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says():
     (execution,) = (runs_dir / "04_tensorboard").iterdir()
     runs = {d.name: d for d in execution.glob("lr*")}
     events, lecture = spread(runs["lr0.01"], "grads/layers.hidden1.weight")
-    assert lecture[-1] < 0.1 * max(lecture[:2])  # wide early, shrinking
+    steps = [e.step for e in events.Histograms("grads/layers.hidden1.weight")]
+    assert steps == list(range(50, 1001, 50))
+    jump = int(re.search(r"largest jump: epoch (\d+)", out.split("lr = 0.01:")[1]).group(1))
+    widest = steps[int(np.argmax(lecture))]
+    assert widest == 250 and 250 <= jump < 300  # "widest at epoch 250, just before the jump"
+    assert all(s < 0.1 * max(lecture) for s, e in zip(lecture, steps) if e >= 350)  # shrinking
     assert len(events.Images("decision_boundary")) == 13
     _, slow = spread(runs["lr0.001"], "grads/layers.hidden1.weight")
     assert slow[-1] > 2 * slow[0]  # growing

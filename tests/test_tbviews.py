@@ -126,6 +126,9 @@ LABS = {
     "dllab.show(plt.figure(), 'x', dllab.new_run_dir('01_fine', create=False))\n",
     "02_broken.py": "# # Lab 2 — Broken\nraise RuntimeError('lab 2 breaks')\n",
     "03_quiet.py": "# # Lab 3 — Quiet\nprint('no figures here')\n",
+    # a finished TensorBoard run: its -unfinished folder was renamed, the last one recorded
+    "04_logs.py": "# # Lab 4 — Logs\nimport dllab\nfrom dllab.session import finish_run, start_run\n"
+    "finish_run(start_run(dllab.new_run_dir('04_logs'), 'lr0.1'))\n",
 }
 
 
@@ -145,7 +148,7 @@ def test_lab_sh_reports_every_lab_and_goes_on_after_a_failure(tmp_path):
         (repo / "labs" / name).write_text(code)
     venv = Path(os.environ.get("LAB_VENV", REPO / ".venv"))
     done = subprocess.run(
-        [str(repo / "scripts" / "lab.sh"), "2", "1", "3"],
+        [str(repo / "scripts" / "lab.sh"), "2", "1", "3", "4"],
         capture_output=True,
         text=True,
         env={**os.environ, "LAB_VENV": str(venv), "LAB_RUNS_DIR": str(tmp_path / "runs")},
@@ -158,7 +161,9 @@ def test_lab_sh_reports_every_lab_and_goes_on_after_a_failure(tmp_path):
     assert f"=== lab 01 done; figures and logs of this run:\n  {folder}\n" in out
     assert "=== lab 03 done; this run saved no figures or logs" in out
     assert "1 lab(s) failed: 02_broken" in done.stderr
-    assert out.index("lab 02") < out.index("lab 01") < out.index("lab 03")  # all ran, in order
+    (logs,) = (tmp_path / "runs" / "04_logs").iterdir()
+    assert f"=== lab 04 done; figures and logs of this run:\n  {logs}\n  {logs}/lr0.1\n" in out
+    assert out.index("lab 02") < out.index("lab 01") < out.index("lab 03") < out.index("lab 04")
 
 
 def test_count_cli(tmp_path):
