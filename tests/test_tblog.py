@@ -114,8 +114,10 @@ def test_lightning_logger_counts_steps_and_drops_the_epoch_chart(tmp_path, steps
         enable_model_summary=False,
     )
     trainer.fit(SpiralMLP(hidden=[4]), data["train"], data["valid"])
+    log_hparams(logger.experiment, {"lr": 0.01})  # after fit closed the writer, as in lab 6
     events = events_of(tmp_path / "tb")
     assert "epoch" not in events.Tags()["scalars"]
+    assert "_hparams_/session_start_info" in events.PluginTagToContent("hparams")
     assert [e.step for e in events.Scalars("loss/valid")] == expected
 
 

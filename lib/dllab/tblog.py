@@ -51,7 +51,11 @@ def log_hparams(writer, hparams: dict) -> None:
         k: v if isinstance(v, int | float | str | bool) else str(v) for k, v in hparams.items()
     }
     _, session_start, _ = hparams_summaries(values, {})
-    writer.file_writer.add_summary(session_start)
+    # _get_file_writer reopens the event file of a writer that was closed (Lightning closes its
+    # writer when fit or test ends); SummaryWriter's own add_hparams would make a new run.
+    file_writer = writer._get_file_writer()
+    file_writer.add_summary(session_start)
+    file_writer.flush()  # a reopened writer may never be closed again
 
 
 def boundary_image(model, X, y, *, lim: float, title: str, steps: int = 100):
