@@ -127,8 +127,9 @@ LABS = {
     "02_broken.py": "# # Lab 2 — Broken\nraise RuntimeError('lab 2 breaks')\n",
     "03_quiet.py": "# # Lab 3 — Quiet\nprint('no figures here')\n",
     # a finished TensorBoard run: its -unfinished folder was renamed, the last one recorded
-    "04_logs.py": "# # Lab 4 — Logs\nimport dllab\nfrom dllab.session import finish_run, start_run\n"
-    "finish_run(start_run(dllab.new_run_dir('04_logs'), 'lr0.1'))\n",
+    "04_logs.py": "# # Lab 4 — Logs\nimport dllab\n"
+    "from dllab.session import finish_run, start_run\n"
+    "run = dllab.new_run_dir('04_logs')\nfinish_run(start_run(run, 'lr0.1'))\n",
 }
 
 
@@ -176,3 +177,26 @@ def test_count_cli(tmp_path):
         check=True,
     ).stdout
     assert out.strip() == "2"
+
+
+def test_a_search_trial_has_its_own_hparams_table(tmp_path):
+    """A trial folder's HParams: width, depth, lr, batch size and its best validation loss and
+    accuracy, named loss/… and acc/… so that Scalars opens on them (no `epoch` chart above)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    from dllab import search
+
+    data = search.search_data(60, seed=0)
+    params = {"lr": 0.01, "width": 8, "depth": 2, "batch_size": 16}
+    search.run_trial(params, data, num_steps=4, seed=0, log_dir=tmp_path / "trial-00")
+    events = EventAccumulator(str(tmp_path / "trial-00"))
+    events.Reload()
+    raw = events.PluginTagToContent("hparams")["_hparams_/experiment"]
+    experiment = plugin_data_pb2.HParamsPluginData.FromString(raw).experiment
+    assert {h.name for h in experiment.hparam_infos} == set(params)
+    metrics = {m.name.tag for m in experiment.metric_infos}
+    assert metrics == {"loss/valid_best", "acc/valid_best"}
+    scalars = set(events.Tags()["scalars"])
+    assert metrics <= scalars and "epoch" not in scalars
+    assert {tag.split("/")[0] for tag in scalars} == {"acc", "loss"}
