@@ -59,7 +59,8 @@ def test_default_view_of_all_labs_stays_under_tensorboards_limit():
     listed = tbviews.describe(root)
     for group in ("random", "grid", "optuna-random", "optuna-tpe"):
         assert f"{lab6 / group}  search trials: 16" in listed
-    assert "search trials: 40" in listed and "every run of lab4: 6" in listed
+    assert "search trials: 40" in listed and "every run of lab4: 6\n" in listed
+    assert "every run of lab6: 105  (over 40: tick the runs to show)" in listed
 
 
 def test_default_view_stays_under_the_limit_after_many_executions():

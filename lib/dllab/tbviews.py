@@ -112,7 +112,7 @@ def describe(root) -> str:
     lines += [f"  {name:<28} {path}" for name, path in view.items()] or ["  (no runs yet)"]
     lines.append("Other views (./scripts/tensorboard.sh FOLDER; each has its own HParams table):")
     for lab in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
-        runs = [r for r in runs_in(lab) if not is_trial(r)]
+        runs = runs_in(lab)  # all that serving this folder shows, trials included
         if runs:
             warn = "  (over 40: tick the runs to show)" if len(runs) > MAX_ENABLED else ""
             lines.append(f"  {lab}  every run of {_short(lab.name)}: {len(runs)}{warn}")
