@@ -183,7 +183,7 @@ log_hparams(
     logger.experiment,
     {"hidden": str(CONFIG), "depth": len(CONFIG), "lr": LR, "batch_size": BATCH_SIZE},
 )
-print(f"test_step: loss {tested['loss/test']:.4f}, accuracy {tested['acc/test']:.4f}")
+print(f"test_step: loss {tested['loss/test']:.4f}, accuracy {tested['metrics/acc_test']:.4f}")
 n_right = round(metrics["accuracy"] * len(y_test))
 print(f"{n_right:,} of the {len(y_test):,} test points lie on their side of the boundary")
 print(
@@ -332,9 +332,9 @@ print(
 # run's folder, printed at the start, then `random` or `grid`) serves its trials, and the
 # **HParams** tab shows one row per trial (`trial-00`, …) with lr, width, depth, batch size and
 # the trial's best validation loss and the accuracy at that check (`loss/valid_best`,
-# `acc/valid_best`). The *Parallel Coordinates* view shows which learning rates the low losses
-# pass through. `./scripts/tensorboard.sh` without an argument leaves the trials out (it shows
-# the newest run of each lab) and prints these folders.
+# `metrics/acc_valid_best`). The *Parallel Coordinates* view shows which learning rates the
+# low losses pass through. `./scripts/tensorboard.sh` without an argument leaves the trials out
+# (it shows the newest run of each lab) and prints these folders.
 #
 # ## Let a library do it: Optuna
 # Optuna runs the same search: it asks for each trial's hyper-parameters

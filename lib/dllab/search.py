@@ -131,9 +131,9 @@ def run_trial(params: dict, data: dict, *, num_steps: int, seed: int, log_dir) -
     )
     trainer.fit(model, dl["train"], dl["valid"])
     result = {"val_loss": best.loss, "val_acc": best.acc}
-    # The HParams tab's metrics; named loss/… and acc/… so Scalars shows them beside the curves.
+    # The HParams tab's metrics, named like the curves, so that Scalars shows them beside them.
     logger.log_hyperparams(
-        params, {"loss/valid_best": result["val_loss"], "acc/valid_best": result["val_acc"]}
+        params, {"loss/valid_best": result["val_loss"], "metrics/acc_valid_best": result["val_acc"]}
     )
     logger.finalize("success")
     return result
