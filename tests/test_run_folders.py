@@ -59,7 +59,9 @@ def test_finish_run_never_replaces_another_run(tmp_path):
 
 # A lab 4 run as the lab writes it: folder, SummaryWriter, many epochs, then finish_run.
 WRITER = """
-import sys, time
+import signal, sys, time
+# Ctrl-C's default, which a test runner's worker process may have left ignored for its children
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from torch.utils.tensorboard import SummaryWriter
 from dllab.session import finish_run, start_run
 log_dir = start_run(sys.argv[1], "lr0.01")
@@ -90,10 +92,13 @@ def test_a_stopped_run_keeps_unfinished_in_its_name(tmp_path, signum):
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
     )
-    assert proc.stdout.readline() == "writing\n"
-    proc.send_signal(signum)
-    assert proc.wait(timeout=60) != 0
-    proc.stdout.close()
+    try:
+        assert proc.stdout.readline() == "writing\n"
+        proc.send_signal(signum)
+        assert proc.wait(timeout=60) != 0
+    finally:
+        proc.kill()
+        proc.stdout.close()
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["lr0.001", "lr0.01-unfinished"]
     # TensorBoard names a run by its folder: the stopped run says so in its run list
