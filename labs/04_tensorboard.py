@@ -9,12 +9,13 @@
 # - know which TensorBoard tab answers which question.
 #
 # The setup is lab 3's: two spirals (2,000 points per class), the MLP [20, 15, 10, 5] with
-# ReLU, Adam, 1,000 epochs. The logger is a callback of lab 3's training loop, `fit`, so
-# nothing about training changes.
+# ReLU, Adam, 1,000 epochs. Logging is a callback of lab 3's training loop, `fit`: a
+# function of this lab that `fit` calls after every epoch, so nothing about training changes.
 
 # %%
 import numpy as np
 import torch
+from torch.utils.tensorboard import SummaryWriter
 
 import dllab
 from dllab.data import spiral, split
@@ -22,7 +23,8 @@ from dllab.display import format_table, plot_loss_curves
 from dllab.exercises import check
 from dllab.metrics import evaluate
 from dllab.models import MLP
-from dllab.tblog import TensorBoardLogger
+from dllab.session import finish_run, start_run
+from dllab.tblog import boundary_image, log_graph, log_hparams, log_parameters
 from dllab.train import fit
 
 # %%
@@ -33,7 +35,7 @@ BATCH_SIZE = dllab.pick(full=512, quick=128)
 NUM_EPOCHS = dllab.pick(full=1000, quick=20)
 CONFIG = [20, 15, 10, 5]
 LEARNING_RATES = [0.001, 0.01, 0.1]
-HIST_EVERY = dllab.pick(full=200, quick=5)  # histograms every this many epochs
+HIST_EVERY = dllab.pick(full=50, quick=2)  # histograms every this many epochs
 # Images for the lecture's learning rate at the lecture's epochs (0, 10, …, 100, 500, 1000),
 # for the other runs at the last epoch only (an image costs far more than an epoch).
 IMAGE_EPOCHS = sorted({e for e in [*range(0, 101, 10), 500] if e < NUM_EPOCHS} | {NUM_EPOCHS})
@@ -43,7 +45,8 @@ dllab.set_seed(SEED)
 # These networks are tiny: splitting each operation over CPU threads costs more than it saves.
 torch.set_num_threads(1)
 device = dllab.get_device()
-print(f"device: {device}; decision boundary images at epochs {IMAGE_EPOCHS}")
+print(f"device: {device}; {NUM_EPOCHS} epochs, histograms every {HIST_EVERY} epochs")
+print(f"decision boundary images of lr = {LECTURE_LR:g} at epochs {IMAGE_EPOCHS}")
 
 # %% [markdown]
 # ## Data
@@ -57,10 +60,12 @@ LIM = float(np.ceil(np.abs(X).max()))  # the pictures span ±LIM: every point in
 print({name: len(part[0]) for name, part in splits.items()}, f"pictures span ±{LIM:g}")
 
 # %% [markdown]
-# ## What the logger writes
-# `TensorBoardLogger` is called by `fit` after every epoch. It writes through a
-# `SummaryWriter`: `writer.add_scalar(tag, value, step)` adds one point to a curve,
-# `writer.add_histogram(tag, values, step)` one histogram to a stack. Two of its jobs are yours.
+# ## What a run logs
+# A `SummaryWriter(folder)` writes one run into an event file in that folder:
+# `writer.add_scalar(tag, value, step)` adds one point to a curve,
+# `writer.add_histogram(tag, values, step)` one histogram to a stack,
+# `writer.add_figure(tag, figure, step)` one image. Below, `fit` calls a function of ours after
+# every epoch, and that function logs through the writer. Two of its parts are yours.
 #
 # ### Your turn 1: the losses
 # Log the epoch's training and validation loss (the last entries of `history.train_loss` and
@@ -96,33 +101,58 @@ def log_gradients(writer, model, epoch):
 log_gradients = check("log_gradients", log_gradients)
 
 # %% [markdown]
-# ## Three runs, one per learning rate
-# Each run gets its own folder `runs/04_tensorboard/lr<rate>-<timestamp>/`, so running this
-# cell again adds three new runs instead of mixing new curves into old ones, and TensorBoard's
-# legends, which cut long names, start with what differs. Every run starts from the same
-# initial weights (same seed), so the learning rate is the only difference. If a run fails
-# (an error, or you interrupt it), the logger removes its folder: no half-written run is left
-# for TensorBoard to list beside the complete ones.
+# ## The logging callback
+# `fit(..., callbacks=[log_epoch])` calls `log_epoch(epoch, model, history)` with epoch 0
+# before the first epoch and then after every epoch, so the histograms at step 0 show the
+# initial weights. It logs the losses with your `log_losses`, every `HIST_EVERY` epochs the
+# weights and your gradient histograms, and the decision boundary at the epochs in `images`.
+
 
 # %%
+def make_log_epoch(writer, images, title):
+    """The callback fit calls after every epoch; it writes into `writer`."""
+
+    def log_epoch(epoch, model, history):
+        if epoch > 0:  # epoch 0 comes before training: no loss yet
+            log_losses(writer, history, epoch)  # yours, once it passed its check
+        if epoch % HIST_EVERY == 0:
+            log_parameters(writer, model, epoch)  # params/<name>: the weights and biases
+            log_gradients(writer, model, epoch)  # grads/<name>: yours, once it passed
+        if epoch in images:
+            figure = boundary_image(model, X_test, y_test, lim=LIM, title=f"{title}, epoch {epoch}")
+            writer.add_figure("decision_boundary", figure, epoch)  # also closes the figure
+
+    return log_epoch
+
+
+# %% [markdown]
+# ## Three runs, one per learning rate
+# Each execution of this cell gets a new folder `runs/04_tensorboard/<date>-<time>/`, and each
+# learning rate a folder inside it: serving that folder, TensorBoard lists the runs `lr0.001`,
+# `lr0.01` and `lr0.1`. Running the cell again makes a new folder: new curves never mix into old
+# ones. Every run starts from the same initial weights (same seed), so the learning rate is the
+# only difference.
+#
+# While a run is being written its folder is called `lr0.01-unfinished`; only after the writer
+# is closed is it renamed to `lr0.01`. A run that stops early (an error, the interrupt button,
+# the process killed, a full disk) keeps "unfinished" in its name, in TensorBoard too, so it is
+# never taken for a complete one.
+
+# %%
+run = dllab.new_run_dir("04_tensorboard")  # this execution of the lab
 histories, results, run_dirs = {}, {}, {}
 for lr in LEARNING_RATES:
     torch.manual_seed(SEED)
     model = MLP(2, CONFIG, activation="relu").to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
-    hparams = {"lr": lr, "hidden": CONFIG, "batch_size": BATCH_SIZE, "num_epochs": NUM_EPOCHS}
-    images = IMAGE_EPOCHS if lr == LECTURE_LR else [NUM_EPOCHS]
-    with TensorBoardLogger(
-        "04_tensorboard",
-        f"lr{lr:g}",
-        hparams=hparams,
-        every=HIST_EVERY,
-        image_epochs=images,
-        boundary=(X_test, y_test, LIM),
-        losses=log_losses,  # your functions (or the reference until they pass)
-        gradients=log_gradients,
-    ) as logger:
-        logger.log_graph(model, X_train[:8])
+    log_dir = start_run(run, f"lr{lr:g}")  # …/lr0.01-unfinished/
+    with SummaryWriter(log_dir) as writer:  # closes the event file, also after an error
+        log_hparams(
+            writer, {"lr": lr, "hidden": CONFIG, "batch_size": BATCH_SIZE, "num_epochs": NUM_EPOCHS}
+        )
+        log_graph(writer, model, X_train[:8])
+        images = IMAGE_EPOCHS if lr == LECTURE_LR else [NUM_EPOCHS]
+        log_epoch = make_log_epoch(writer, images, title=f"lr = {lr:g}")
         histories[f"lr = {lr:g}"] = fit(
             model,
             splits,
@@ -131,11 +161,12 @@ for lr in LEARNING_RATES:
             batch_size=BATCH_SIZE,
             seed=SEED,
             device=device,
-            callbacks=[logger],
+            callbacks=[log_epoch],
         )
+    run_dirs[f"lr = {lr:g}"] = finish_run(log_dir)  # …/lr0.01/: complete
     results[f"lr = {lr:g}"] = evaluate(model, X_test, y_test)
-    run_dirs[f"lr = {lr:g}"] = logger.run_dir
-    print(f"lr = {lr:g}: logged to {logger.run_dir}")
+    print(f"lr = {lr:g}: logged to {run_dirs[f'lr = {lr:g}']}")
+print(f"to see them: ./scripts/tensorboard.sh {run}")
 print(
     format_table(
         {k: list(v.values()) for k, v in results.items()},
@@ -146,9 +177,9 @@ print(
 
 # %% [markdown]
 # The same validation curves as TensorBoard's Scalars tab will show, drawn here. A figure
-# that compares runs belongs to none of them: run as a script, the lab saves it in a folder of
-# its own, `runs/04_tensorboard/comparison-<timestamp>/`, which holds no TensorBoard events,
-# so TensorBoard does not list it as a run.
+# that compares runs belongs to none of them: run as a script, the lab saves it beside them,
+# in this execution's folder, which holds no event file of its own, so TensorBoard does not
+# list it as a run.
 
 # %%
 for label, h in histories.items():
@@ -170,57 +201,64 @@ fig = plot_loss_curves(
     ylabel="validation loss (mean BCE)",
     title=f"Three learning rates: validation loss (n = {len(splits['valid'][0]):,})",
 )
-fig.axes[0].legend(loc="lower left")
-dllab.show(fig, "valid_loss", dllab.new_run_dir("04_tensorboard", "comparison", create=False))
+dllab.show(fig, "valid_loss", run)
 
 # %% [markdown]
-# (The numbers quoted here are those of full mode.) With lr = 0.001 the loss falls slowly:
-# after 1,000 epochs it is near 0.36, about half of where it started. The lecture's 0.01 ends
-# far lower (below 0.01), after a jump that throws it back up for a while (the largest jump is
-# printed above); after its steep descent it creeps down slowly over the last few hundred
-# epochs. With 0.1 the loss never leaves
-# $\log 2 \approx 0.69$, the loss of answering 50 % for every point: the first large steps
-# pushed the ReLUs into their flat negative side, where the gradient is 0, and the network
-# never recovers.
+# The lines above give each run's validation loss after its first epoch, at its lowest and
+# at its last epoch, and its largest jump from one epoch to the next where one exceeds 0.05.
+# Read the figure with them. A loss near $\log 2 \approx 0.69$ is the loss of answering 50 %
+# for every point: a run that stays there has learned nothing. A larger learning rate takes
+# larger steps: it can descend faster, and it can overshoot, so that a jump throws the loss
+# back up for a while. Too large, the first steps can push the ReLUs into their flat negative
+# side, where the gradient is 0, and the network never recovers.
+#
+# Over the lecture's 1,000 epochs the three rates show all of this: lr = 0.001 ends near 0.36,
+# about half of where it started; the lecture's 0.01 ends far lower (below 0.01), after a jump
+# around epoch 250 that throws it back up for a while; 0.1 never leaves $\log 2$.
 #
 # ## Open TensorBoard
-# - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves this lab's runs at
-#   http://127.0.0.1:6006/ (the next free port if 6006 is taken; without an argument it
-#   serves all of `runs/`). In the dev container VS Code forwards port 6006: the *Ports* tab
-#   shows it as "TensorBoard", and Codespaces opens it in the browser.
+# - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves every run of this lab
+#   at http://127.0.0.1:6006/ (the next free port if 6006 is taken), also the runs still being
+#   written: start it while the cell above runs to watch the curves grow.
+#   `./scripts/tensorboard.sh` without an argument serves the newest runs of every lab, this
+#   execution's included, and lists the other folders it can serve. In the dev container VS
+#   Code forwards port 6006: the *Ports* tab shows it as "TensorBoard", and Codespaces opens it
+#   in the browser.
 # - **VS Code:** *Command Palette → Python: Launch TensorBoard*, then choose the folder.
 #
-# Each run appears under its folder name, e.g. `lr0.01-20261122-101500`; type `lr0.01` in the
-# run filter to see one learning rate across several executions of this lab.
+# Serving `runs/04_tensorboard`, each run appears as `<date>-<time>/lr0.01`: type `lr0.01` in
+# the run filter to see one learning rate across several executions of this lab.
 #
 # ## What each tab shows
-# - **Scalars**: `loss/train` and `loss/valid` per epoch, one colour per run. On the linear
-#   axis the lr = 0.01 curve soon lies flat on 0; the losses span two orders of magnitude, so
-#   switch each chart to a log y axis with the middle button under it (*Toggle y-axis log
-#   scale*). **Time Series**, the first tab, shows every tag at once (images and histograms
-#   too): type `loss` in *Filter tags* to keep the two loss charts; there the log axis is in
-#   each chart's ⋮ menu. Look for the gap between training and validation loss
-#   (overfitting) and for spikes such as the jump of the lr = 0.01 run.
-# - **Images**: `decision_boundary` of the lr = 0.01 run at epochs 0, 10, …, 100, 500 and
-#   1,000 (the other runs: the last epoch); drag the slider above the image to watch the
-#   boundary wind itself into the spiral from the centre outwards: by epoch 100 the inner
-#   turns are carved out, by epoch 500 nearly all of them.
+# - **Scalars**: `loss/train` and `loss/valid` per epoch, one colour per run. Where a loss
+#   falls by orders of magnitude (lr = 0.01 over 1,000 epochs ends below 0.01), its curve soon
+#   lies flat on 0 on the linear axis: switch the chart to a log y axis with the middle button
+#   under it (*Toggle y-axis log scale*). **Time Series**, the first tab, shows every tag at
+#   once (images and histograms too): type `loss` in *Filter tags* to keep the two loss
+#   charts; there the log axis is in each chart's ⋮ menu. Look for the gap between training
+#   and validation loss (overfitting) and for jumps.
+# - **Images**: `decision_boundary` of the lr = 0.01 run at the epochs printed at the start
+#   (the other runs: the last epoch), titled with the learning rate and the epoch; the colour
+#   bar gives P(class 1), the legend the markers of the two classes. Drag the slider above the
+#   image to watch the boundary wind itself into the spiral from the centre outwards; over
+#   1,000 epochs, by epoch 100 the inner turns are carved out, by epoch 500 nearly all of them.
 # - **Histograms / Distributions**: `params/…` (weights and biases) and `grads/…` (their
 #   gradients) per layer, named as in the model: `layers.hidden1.weight`, …,
-#   `layers.output.bias`, every 200 epochs, the earliest at the back. What the gradients do
-#   depends on the run. With lr = 0.01 they are wide in the first few hundred epochs (the
-#   jump included) and then shrink towards 0 as the loss falls. With lr = 0.001 they *grow*
-#   over the 1,000 epochs: that network is still in the middle of learning. With lr = 0.1
-#   every gradient is exactly 0 except the output bias's: its ReLUs are dead, so no weight
-#   can change, and only the constant answer (P ≈ ½ everywhere) still moves.
+#   `layers.output.bias`, every `HIST_EVERY` epochs (printed at the start), the earliest at the
+#   back. What the gradients do depends on the run; over 1,000 epochs: with lr = 0.01 they are
+#   wide in the first few hundred epochs, widest at epoch 250, just before the jump, and from
+#   epoch 350 on they shrink towards 0 as the loss falls. With lr = 0.001 they *grow* over the
+#   1,000 epochs: that network is still in the middle of learning. With lr = 0.1 every
+#   gradient is exactly 0 except the output bias's: its ReLUs are dead, so no weight can
+#   change, and only the constant answer (P ≈ ½ everywhere) still moves.
 # - **Graphs**: the model as traced from one batch: `input` → `MLP` → `output`, folded into
 #   one box. Double-click `MLP`, then `Sequential[layers]` inside it, to expand the chain
 #   `Linear[hidden1]` → `ReLU[relu1]` → … → `Linear[output]`.
-# - **HParams**: one row per run (*Table view*) with its batch size, hidden sizes, learning
-#   rate and epochs, and as metrics the last `loss/train` and `loss/valid`: the place to
-#   compare runs by their settings. Those metrics are the loss curves' last values, so the
-#   Scalars tab gets no extra one-point charts; the test metrics are in the table printed
-#   above.
+# - **HParams**: one row per run (*Table view*, rows named by their run) with its batch size,
+#   hidden sizes, learning rate and epochs, and as metrics the last `loss/train` and
+#   `loss/valid`: the place to compare runs by their settings. `log_hparams` writes only the
+#   row; TensorBoard takes the metrics from the runs' own loss curves, so the Scalars tab gets
+#   no extra one-point charts. The test metrics are in the table printed above.
 #
 # ## Exercises
 # The two "Your turn" cells above are checked; `scripts/check.sh 4` checks them from a
@@ -230,14 +268,15 @@ dllab.show(fig, "valid_loss", dllab.new_run_dir("04_tensorboard", "comparison", 
 # 1. Add a fourth learning rate, 0.03. Where does it land in the Scalars and HParams tabs?
 # 2. In the Histograms tab, compare `grads/layers.hidden1.weight` for lr = 0.001 and
 #    lr = 0.1 at the last epoch. Which is wider, and why?
-# 3. Log the learning rate itself as a scalar (`logger.writer.add_scalar`) and add a
+# 3. Log the learning rate itself as a scalar (`writer.add_scalar` in `log_epoch`) and add a
 #    `torch.optim.lr_scheduler.StepLR` that halves it every 200 epochs.
 #
 # ## Summary
-# - A logger is a callback of the training loop: training code stays the same, and every run
-#   writes into its own folder, so runs never mix.
+# - Logging is a callback of the training loop: training code stays the same. A
+#   `SummaryWriter` writes one run into one folder, and every run gets a new folder, so runs
+#   never mix.
 # - Scalars show *whether* training works, histograms show *how* the weights and gradients
 #   evolve, images show *what* the model has learned, HParams compare runs by their settings
 #   and final losses.
-# - A failed run leaves nothing behind for TensorBoard; a comparison of runs is saved beside
-#   them, not inside one of them.
+# - A run that did not finish keeps "unfinished" in its name; a comparison of runs is saved
+#   beside them, not inside one of them.

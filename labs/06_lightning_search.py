@@ -24,7 +24,6 @@ import numpy as np
 import optuna
 import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-from lightning.pytorch.loggers import TensorBoardLogger
 
 import dllab
 from dllab.boundary import decision_boundary
@@ -35,6 +34,7 @@ from dllab.lightning import ddp, search
 from dllab.lightning.module import SpiralMLP, loaders
 from dllab.lightning.plots import plot_search
 from dllab.metrics import evaluate
+from dllab.tblog import lightning_logger, log_hparams
 
 # %%
 SEED = 1234
@@ -145,7 +145,8 @@ for hook in ("__init__", "forward", "validation_step", "_evaluate", "configure_o
 torch.manual_seed(SEED)  # the same initial weights as lab 3's MLP
 model = LabMLP(hidden=CONFIG, lr=LR)
 # Each run of this cell gets its own folder lightning/version_N/ (logs and checkpoints).
-logger = TensorBoardLogger(run, name="lightning", default_hp_metric=False)
+# lightning_logger: Lightning's TensorBoardLogger, steps counted in epochs as in lab 4.
+logger = lightning_logger(run, name="lightning")
 checkpoint = ModelCheckpoint(filename="best-{epoch}", monitor="loss/valid", mode="min")
 early_stopping = EarlyStopping("loss/valid", patience=PATIENCE, min_delta=MIN_DELTA)
 trainer = L.Trainer(
@@ -179,11 +180,13 @@ print(
 best = LabMLP.load_from_checkpoint(checkpoint.best_model_path)
 tested = trainer.test(best, data["test"], verbose=False)[0]
 metrics = evaluate(best, X_test, y_test)
-logger.log_hyperparams(  # one row in TensorBoard's HParams tab, next to the search's trials
+# One row in TensorBoard's HParams tab; its metrics are the last values of the run's curves,
+# the test loss and accuracy (trainer.test logged them) included.
+log_hparams(
+    logger.experiment,
     {"hidden": str(CONFIG), "depth": len(CONFIG), "lr": LR, "batch_size": BATCH_SIZE},
-    {"hp/val_loss": float(checkpoint.best_model_score), "hp/test_acc": metrics["accuracy"]},
 )
-print(f"test_step: loss {tested['loss/test']:.4f}, accuracy {tested['acc/test']:.4f}")
+print(f"test_step: loss {tested['loss/test']:.4f}, accuracy {tested['metrics/acc_test']:.4f}")
 n_right = round(metrics["accuracy"] * len(y_test))
 print(f"{n_right:,} of the {len(y_test):,} test points lie on their side of the boundary")
 print(
@@ -363,10 +366,13 @@ print(f"the grid's best loss over the random search's best: {grid_best / random_
 # steps per trial every trial stays near a guess and luck decides.
 #
 # ### In TensorBoard
-# `./scripts/tensorboard.sh runs/06_lightning_search` and open the **HParams** tab: one row
-# per trial (folders `random/trial-NN` and `grid/trial-NN`) with lr, width, depth, batch size
-# and `hp/val_loss`, `hp/val_acc`. The *Parallel Coordinates* view shows at a glance that the
-# low losses all pass through the same band of learning rates.
+# Each search is a view of its own: `./scripts/tensorboard.sh` with the search's folder (this
+# run's folder, printed at the start, then `random` or `grid`) serves its trials, and the
+# **HParams** tab shows one row per trial (`trial-00`, …) with lr, width, depth, batch size and
+# the trial's best validation loss and the accuracy at that check (`loss/valid_best`,
+# `metrics/acc_valid_best`). The *Parallel Coordinates* view shows which learning rates the
+# low losses pass through. `./scripts/tensorboard.sh` without an argument leaves the trials out
+# (it shows the newest run of each lab) and prints these folders.
 #
 # ## Let a library do it: Optuna
 # Optuna runs the same search: it asks for each trial's hyper-parameters

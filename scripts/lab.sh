@@ -18,14 +18,30 @@ case "$1" in -h | --help) usage; echo; echo "Labs:"; registry list; exit 0 ;; es
 paths="$(registry resolve "$@" 2>&1)" || { echo "lab.sh: $paths" >&2; exit 2; }
 
 "$REPO/scripts/setup.sh" --if-needed
-runs="$(registry runs)"
+failed=()
 while IFS= read -r path; do
     stem="$(basename "$path" .py)"
-    marker="$(mktemp)"
-    echo "=== lab ${stem%%_*}: labs/$stem.py$([[ "${LAB_QUICK:-}" == 1 ]] && echo ' (quick mode)')"
+    number="${stem%%_*}"
+    created="$(mktemp)" # the lab's library appends every folder it creates (LAB_RUN_LOG)
+    echo "=== lab $number: labs/$stem.py$([[ "${LAB_QUICK:-}" == 1 ]] && echo ' (quick mode)')"
     # The lab's own folder as working directory, as in VS Code's Interactive Window.
-    (cd "$(dirname "$path")" && "$VPY" "$stem.py") || { rm -f "$marker"; die "lab $stem failed (see the traceback above)"; }
-    echo "=== lab ${stem%%_*} done; figures and logs of this run:"
-    find "$runs/$stem" -mindepth 1 -maxdepth 1 -type d -newer "$marker" 2>/dev/null | sort | sed 's/^/  /'
-    rm -f "$marker"
+    if (cd "$(dirname "$path")" && LAB_RUN_LOG="$created" "$VPY" "$stem.py" </dev/null); then
+        outcome="done"
+    else
+        outcome="FAILED (exit status $?; see the traceback above)"
+        failed+=("$stem")
+    fi
+    # The folders this run created that still exist (a finished run renames its -unfinished one).
+    folders="$(sort -u "$created" | while IFS= read -r d; do if [[ -d "$d" ]]; then echo "  $d"; fi; done)"
+    rm -f "$created"
+    if [[ -n "$folders" ]]; then
+        echo "=== lab $number $outcome; figures and logs of this run:"
+        echo "$folders"
+    else
+        echo "=== lab $number $outcome; this run saved no figures or logs"
+    fi
 done <<<"$paths"
+
+if ((${#failed[@]})); then
+    die "${#failed[@]} lab(s) failed: ${failed[*]}"
+fi

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Usage: scripts/tensorboard.sh [logdir]
 #
-# Starts TensorBoard on logdir (an existing folder; default: runs/ of the repository, created if
-# missing), bound to 127.0.0.1 on port 6006, or the next free port if 6006 is taken. Open the
-# printed URL; in the dev container VS Code forwards the port. Ctrl-C (or SIGTERM) stops it.
+# Starts TensorBoard bound to 127.0.0.1 on port 6006, or the next free port if 6006 is taken.
+# Without an argument it serves the newest run of each lab in runs/ (search trials left out, so
+# that TensorBoard shows every curve without a click) and prints the other views: every run of a
+# lab (runs/04_tensorboard) and each search's trials (…/random, …/grid, …/optuna-tpe), each
+# with an HParams table of its own. With an argument it serves that folder (it must exist).
+# Open the printed URL; in the dev container VS Code forwards the port. Ctrl-C (or SIGTERM)
+# stops it.
 #
 # Environment: TB_PORT  the first port to try (default: 6006)
 set -euo pipefail
@@ -21,9 +25,24 @@ if [[ $# -eq 1 ]]; then # a folder the user names must exist: a typo should not 
     [[ -e "$logdir" ]] || die "logdir '$logdir' does not exist; allowed: an existing folder" \
         "(e.g. runs/04_tensorboard), or no argument for all runs"
     [[ -d "$logdir" ]] || die "logdir '$logdir' exists but is not a directory"
+    n="$("$VPY" -m dllab.tbviews count "$logdir")"
+    if ((n > 40)); then
+        echo "tensorboard.sh: $logdir holds $n runs; above 40 TensorBoard ticks none of them:" \
+            "tick runs in its run list, or serve a smaller folder:"
+        "$VPY" -m dllab.tbviews list | sed -n '/^Other views/,$p'
+    fi
+    source=(--logdir "$logdir")
 else
     logdir="$(cd "$REPO" && "$VPY" -c 'from dllab.session import runs_root; print(runs_root())')"
     mkdir -p "$logdir"
+    spec="$("$VPY" -m dllab.tbviews spec "$logdir")"
+    "$VPY" -m dllab.tbviews list "$logdir"
+    if [[ -n "$spec" ]]; then
+        source=(--logdir_spec "$spec")
+        echo "(runs started after this are not in the default view: restart, or serve their folder)"
+    else
+        source=(--logdir "$logdir")
+    fi
 fi
 
 port="$("$VPY" - "$first" <<'PY'
@@ -44,5 +63,5 @@ PY
 echo "TensorBoard on $logdir: http://127.0.0.1:$port/ (Ctrl-C to stop)"
 # exec: the signal reaches TensorBoard itself; --load_fast=false keeps it one process, no helper left.
 # --samples_per_plugin: TensorBoard keeps only 10 images per tag unless told; lab 4 logs 13.
-exec "$VENV/bin/tensorboard" --logdir "$logdir" --host 127.0.0.1 --port "$port" --load_fast=false \
+exec "$VENV/bin/tensorboard" "${source[@]}" --host 127.0.0.1 --port "$port" --load_fast=false \
     --samples_per_plugin images=100

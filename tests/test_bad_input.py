@@ -13,7 +13,6 @@ import torch
 from torch import nn
 
 from dllab import boundary, data, display, gradcheck, linreg, metrics, models, scratch, weight_init
-from dllab.tblog import TensorBoardLogger
 from dllab.train import fit
 
 NAN = float("nan")
@@ -782,53 +781,6 @@ def test_boundary_plots_refuse_bad_data(spiral_data, call, error, fragments):
     X, y = spiral_data
     with raises(error, *fragments):
         call(models.MLP(2, [4]), X, y)
-
-
-@pytest.mark.parametrize(
-    ("change", "error", "fragments"),
-    [
-        ({"every": 2.5}, TypeError, ["every must be a positive int", "got 2.5"]),
-        (
-            {"hparams": [0.01]},
-            TypeError,
-            ["hparams must be a dict of the run's settings", "got [0.01]"],
-        ),
-        (
-            {"image_epochs": 50, "boundary": "ok"},
-            TypeError,
-            ["image_epochs must be a list of epochs", "got 50"],
-        ),
-        (
-            {"image_epochs": [10], "boundary": "no-lim"},
-            TypeError,
-            [
-                "boundary must be a triple (X_test, y_test, lim)",
-                "got a tuple (an array of shape (120, 2)",
-            ],
-        ),
-        (
-            {"image_epochs": [10], "boundary": "labels"},
-            ValueError,
-            ["boundary y must be class labels 0 and 1", "{1, 2}"],
-        ),
-        (
-            {"losses": "log_losses"},
-            TypeError,
-            ["losses must be a function f(writer, history, epoch)", "got 'log_losses'"],
-        ),
-    ],
-)
-def test_tensorboard_logger_refuses_bad_arguments_before_creating_a_run(
-    spiral_data, tmp_path, monkeypatch, change, error, fragments
-):
-    X, y = spiral_data
-    boundaries = {"ok": (X, y, 5.0), "no-lim": (X, y), "labels": (X, y + 1, 5.0)}
-    if "boundary" in change:
-        change = change | {"boundary": boundaries[change["boundary"]]}
-    monkeypatch.setenv("LAB_RUNS_DIR", str(tmp_path / "runs"))
-    with raises(error, *fragments):
-        TensorBoardLogger("04_tensorboard", "bad", **({"hparams": {"lr": 0.01}} | change))
-    assert not (tmp_path / "runs").exists()
 
 
 # ---------------------------------------------------------------- linear regression, gradient check

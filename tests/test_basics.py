@@ -80,9 +80,14 @@ def test_run_dirs_never_collide(tmp_path):
     assert re.fullmatch(r"lr0\.01-\d{8}-\d{6}", dirs[-1].name)  # what differs comes first
 
 
-def test_run_dir_without_create_is_made_by_the_first_saved_figure(tmp_path):
-    run = dllab.new_run_dir("lab", create=False)
-    assert not run.exists() and run.parent == tmp_path / "runs" / "lab"
+def test_run_dir_without_create_is_made_only_where_figures_are_saved(tmp_path, monkeypatch):
+    monkeypatch.setattr("dllab.display.in_kernel", lambda: True)  # figures inline: no folder
+    shown = dllab.new_run_dir("lab", create=False)
+    assert not shown.exists() and shown.parent == tmp_path / "runs" / "lab"
+    monkeypatch.undo()
+    monkeypatch.setenv("LAB_RUNS_DIR", str(tmp_path / "runs"))
+    run = dllab.new_run_dir("lab", create=False)  # a script saves figures: claimed at once
+    assert run.is_dir() and run.parent == tmp_path / "runs" / "lab"
     fig, ax = plt.subplots()
     dllab.show(fig, "curve", run)
     assert (run / "curve.png").is_file()

@@ -6,6 +6,8 @@ import json
 import pytest
 from kernel import LABS, executed_lab, images, shipped_stubs, text_output
 
+from dllab import tbviews
+
 STEM = "06_lightning_search"
 
 
@@ -23,6 +25,11 @@ def test_lab6_runs_in_a_kernel_and_writes_its_run_folder():
         trials = sorted(p.name for p in (run / strategy).iterdir())
         assert trials == [f"trial-{i:02d}" for i in range(16)]
     assert (run / "optuna.db").exists()
+    # tensorboard.sh's default view: the Lightning run, no trial, so every run is ticked
+    view = tbviews.default_view(runs)
+    assert view and all(name.startswith("lab6/lightning") for name in view)
+    served = [r for folder in view.values() for r in tbviews.runs_in(folder)]
+    assert 1 <= len(served) <= tbviews.MAX_ENABLED and not any(map(tbviews.is_trial, served))
     assert {p.name for p in run.glob("optuna-*")} == {"optuna-random", "optuna-tpe"}
     result = json.loads((run / "ddp" / "result.json").read_text())
     assert result["processes"] == 2 and all(e["overlap"] == 0 for e in result["per_epoch"])

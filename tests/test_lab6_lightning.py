@@ -41,7 +41,7 @@ def test_validation_and_test_steps_log_loss_and_accuracy():
     y = (logits > 0).float()  # labels the model gets right by construction
     model.validation_step((X, y), 0)
     model.test_step((X, 1 - y), 0)
-    assert model.logged["acc/valid"] == 1.0 and model.logged["acc/test"] == 0.0
+    assert model.logged["metrics/acc_valid"] == 1.0 and model.logged["metrics/acc_test"] == 0.0
     assert model.logged["loss/valid"] == pytest.approx(
         F.binary_cross_entropy_with_logits(logits, y).item()
     )
@@ -89,10 +89,10 @@ def test_trainer_fits_logs_checkpoints_and_tests(splits, tmp_path):
     model = SpiralMLP(hidden=[8, 8], lr=0.01)
     trainer.fit(model, data["train"], data["valid"])
     assert trainer.current_epoch == 3
-    assert {"loss/train", "loss/valid", "acc/valid"} <= set(trainer.callback_metrics)
+    assert {"loss/train", "loss/valid", "metrics/acc_valid"} <= set(trainer.callback_metrics)
     assert best.loss == pytest.approx(float(checkpoint.best_model_score))
     assert list((tmp_path / "tb").glob("events.out.tfevents.*"))
     restored = SpiralMLP.load_from_checkpoint(checkpoint.best_model_path)
     assert restored.hparams.hidden == [8, 8] and restored.hparams.lr == 0.01
     tested = trainer.test(restored, data["test"], verbose=False)[0]
-    assert set(tested) == {"loss/test", "acc/test"} and 0 <= tested["acc/test"] <= 1
+    assert set(tested) == {"loss/test", "metrics/acc_test"} and 0 <= tested["metrics/acc_test"] <= 1

@@ -327,13 +327,14 @@ def test_lab4_logs_three_runs_with_every_dashboard():
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     nb, runs = executed_lab("04_tensorboard")
-    run_dirs = sorted((runs / "04_tensorboard").iterdir())
-    # name first (what differs), then the timestamp; the session re-ran the training cell
-    first = {}
-    for d in run_dirs:
-        first.setdefault(d.name.split("-")[0], d)
-    assert sorted(first) == ["lr0.001", "lr0.01", "lr0.1"]
-    assert all(re.fullmatch(r"lr[\d.]+-\d{8}-\d{6}(\.\d+)?", d.name) for d in run_dirs)
+    # one folder per execution of the training cell (the session re-ran it), named by time
+    executions = sorted((runs / "04_tensorboard").iterdir())
+    assert len(executions) == 2
+    assert all(re.fullmatch(r"\d{8}-\d{6}(\.\d+)?", e.name) for e in executions)
+    # inside, TensorBoard's run names: the learning rate alone, finished (no -unfinished)
+    for execution in executions:
+        assert sorted(d.name for d in execution.iterdir()) == ["lr0.001", "lr0.01", "lr0.1"]
+    first = {d.name: d for d in executions[0].iterdir()}
     for d in first.values():
         events = EventAccumulator(str(d), size_guidance={"images": 0, "histograms": 0})
         events.Reload()
@@ -386,9 +387,17 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says():
             stds.append(np.sqrt(max(h.sum_squares / h.num - (h.sum / h.num) ** 2, 0)))
         return events, stds
 
-    runs = {d.name.split("-")[0]: d for d in (runs_dir / "04_tensorboard").glob("lr*")}
+    (execution,) = (runs_dir / "04_tensorboard").iterdir()
+    runs = {d.name: d for d in execution.glob("lr*")}
     events, lecture = spread(runs["lr0.01"], "grads/layers.hidden1.weight")
-    assert lecture[-1] < 0.1 * max(lecture[:2])  # wide early, shrinking
+    steps = [e.step for e in events.Histograms("grads/layers.hidden1.weight")]
+    assert steps == list(range(50, 1001, 50))
+    after = out.split("lr = 0.01: validation loss")[1]
+    jump = int(re.search(r"largest jump: epoch (\d+)", after).group(1))
+    widest = steps[int(np.argmax(lecture))]
+    assert widest == 250 and 250 <= jump < 300  # "widest at epoch 250, just before the jump"
+    late = [s for s, e in zip(lecture, steps, strict=True) if e >= 350]
+    assert max(late) < 0.1 * max(lecture)  # "from epoch 350 on they shrink towards 0"
     assert len(events.Images("decision_boundary")) == 13
     _, slow = spread(runs["lr0.001"], "grads/layers.hidden1.weight")
     assert slow[-1] > 2 * slow[0]  # growing
@@ -398,9 +407,8 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says():
             assert all(
                 e.histogram_value.max == e.histogram_value.min == 0 for e in events.Histograms(tag)
             ), tag
-    # the three-run figure is saved in a folder of its own, which TensorBoard does not list
-    (comparison,) = (runs_dir / "04_tensorboard").glob("comparison-*")
-    assert list(comparison.glob("*.png")) and not list(comparison.glob("events.out.*"))
+    # the three-run figure is saved beside the runs, in a folder TensorBoard does not list
+    assert (execution / "valid_loss.png").is_file() and not list(execution.glob("events.out.*"))
 
 
 def tables_under(text: str, label: str) -> list[dict]:

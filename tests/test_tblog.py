@@ -1,29 +1,51 @@
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from torch.utils.tensorboard import SummaryWriter
 
 from dllab.data import spiral, split
 from dllab.models import MLP
-from dllab.tblog import TensorBoardLogger
+from dllab.session import finish_run, new_run_dir, start_run
+from dllab.tblog import (
+    boundary_image,
+    lightning_logger,
+    log_gradients,
+    log_graph,
+    log_hparams,
+    log_losses,
+    log_parameters,
+)
 from dllab.train import fit
 
 
-def test_logger_writes_every_dashboard(tmp_path):
+def events_of(folder):
+    events = EventAccumulator(str(folder), size_guidance={"histograms": 0, "images": 0})
+    events.Reload()
+    return events
+
+
+def test_lab4s_callback_writes_every_dashboard():
+    """The pattern of lab 4's cell: start_run, a SummaryWriter, fit with a callback, finish_run."""
     X, y = spiral(100, seed=0)
     data = split(X, y, n_test=40, n_valid=40, seed=0)
     torch.manual_seed(0)
     model = MLP(2, [4])
-    hparams = {"lr": 0.01, "hidden": [4]}
-    with TensorBoardLogger(
-        "lab",
-        "lr0.01",
-        hparams=hparams,
-        every=2,
-        image_epochs=[0, 4],
-        boundary=(*data["test"], 20),
-        grid_steps=20,
-    ) as logger:
-        logger.log_graph(model, data["train"][0][:4])
+    log_dir = start_run(new_run_dir("lab"), "lr0.01")
+    assert log_dir.name == "lr0.01-unfinished"
+    with SummaryWriter(log_dir) as writer:
+        log_hparams(writer, {"lr": 0.01, "hidden": [4]})
+        log_graph(writer, model, data["train"][0][:4])
+
+        def log_epoch(epoch, model, history):
+            if epoch > 0:
+                log_losses(writer, history, epoch)
+            if epoch % 2 == 0:
+                log_parameters(writer, model, epoch)
+                log_gradients(writer, model, epoch)
+            if epoch in (0, 4):
+                figure = boundary_image(model, *data["test"], lim=20, title="lr = 0.01", steps=20)
+                writer.add_figure("decision_boundary", figure, epoch)
+
         fit(
             model,
             data,
@@ -32,16 +54,14 @@ def test_logger_writes_every_dashboard(tmp_path):
             batch_size=32,
             progress=False,
             device="cpu",
-            callbacks=[logger],
+            callbacks=[log_epoch],
         )
-    assert logger.run_dir.parent == tmp_path / "runs" / "lab"
-    assert logger.run_dir.name.startswith("lr0.01-")  # what differs first: legends cut names
+    run = finish_run(log_dir)
+    assert run.name == "lr0.01" and not log_dir.exists()
 
-    events = EventAccumulator(str(logger.run_dir), size_guidance={"histograms": 0, "images": 0})
-    events.Reload()
+    events = events_of(run)
     tags = events.Tags()
-    # the hparams' metrics are the loss curves' last values: no one-point charts in Scalars
-    assert set(tags["scalars"]) == {"loss/train", "loss/valid"}
+    assert set(tags["scalars"]) == {"loss/train", "loss/valid"}  # no one-point charts
     assert [e.step for e in events.Scalars("loss/train")] == [1, 2, 3, 4]
     assert set(tags["histograms"]) == {
         f"{kind}/layers.{layer}.{p}"
@@ -51,44 +71,59 @@ def test_logger_writes_every_dashboard(tmp_path):
     }
     assert [e.step for e in events.Histograms("params/layers.hidden1.weight")] == [0, 2, 4]
     assert [e.step for e in events.Histograms("grads/layers.hidden1.weight")] == [2, 4]
-    assert [e.step for e in events.Images("decision_boundary")] == [0, 4]
+    images = events.Images("decision_boundary")
+    assert [e.step for e in images] == [0, 4]
+    assert images[0].width >= 400 and images[0].height >= 300  # the spiral readable
     assert tags["graph"] is True
+    # A session row without an "experiment": TensorBoard takes the columns from all runs it
+    # serves, so another lab's runs beside these keep their own hyper-parameters and metrics.
     content = events.PluginTagToContent("hparams")
-    assert set(content) == {
-        "_hparams_/experiment",
-        "_hparams_/session_start_info",
-        "_hparams_/session_end_info",
-    }
-    experiment = content["_hparams_/experiment"]
-    assert b"loss/train" in experiment and b"loss/valid" in experiment and b"lr" in experiment
+    assert set(content) == {"_hparams_/session_start_info"}
+    assert b"lr" in content["_hparams_/session_start_info"]
 
 
-def test_two_runs_get_two_directories():
-    with TensorBoardLogger("lab", "same", hparams={}) as first:
-        pass
-    with TensorBoardLogger("lab", "same", hparams={}) as second:
-        pass
-    assert first.run_dir != second.run_dir and first.run_dir.is_dir() and second.run_dir.is_dir()
+def test_boundary_image_says_what_colours_and_markers_mean():
+    X, y = spiral(50, seed=0)
+    torch.manual_seed(0)
+    fig = boundary_image(MLP(2, [4]), X, y, lim=20, title="lr = 0.01, epoch 10", steps=20)
+    assert "lr = 0.01, epoch 10" in fig.axes[0].get_title()
+    assert len(fig.axes) == 2  # the plot and its colour bar
+    assert fig.axes[0].get_legend() is not None and fig.axes[0].get_xticks().size
 
 
-def test_logger_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="every must be a positive int, got 0"):
-        TensorBoardLogger("lab", "x", hparams={}, every=0)
-    with pytest.raises(ValueError, match="image_epochs needs boundary"):
-        TensorBoardLogger("lab", "x", hparams={}, image_epochs=[0])
+def test_log_hparams_rejects_a_list():
+    with SummaryWriter(new_run_dir("lab")) as writer, pytest.raises(TypeError, match="a dict"):
+        log_hparams(writer, [("lr", 0.01)])
 
 
-def test_failed_run_leaves_no_folder_and_says_so(tmp_path):
-    with TensorBoardLogger("lab", "lr0.01", hparams={"lr": 0.01}) as done:
-        done.writer.add_scalar("loss/train", 0.5, 1)
-    with pytest.raises(FloatingPointError) as failure:
-        with TensorBoardLogger("lab", "lr0.1", hparams={"lr": 0.1}) as failed:
-            failed.writer.add_scalar("loss/train", 0.5, 1)
-            raise FloatingPointError("the training loss became nan in epoch 2")
-    assert not failed.run_dir.exists()  # TensorBoard would list a half-written run
-    assert f"removed the unfinished run {failed.run_dir}" in failure.value.__notes__[0]
-    assert [d.name for d in (tmp_path / "runs" / "lab").iterdir()] == [done.run_dir.name]
-    assert len(list(done.run_dir.glob("events.out.tfevents.*"))) == 1
+@pytest.mark.parametrize(("steps", "expected"), [("epochs", [1, 2]), ("minibatches", [2, 5])])
+def test_lightning_logger_counts_steps_and_drops_the_epoch_chart(tmp_path, steps, expected):
+    import lightning as L
+
+    from dllab.lightning.module import SpiralMLP, loaders
+
+    X, y = spiral(100, seed=0)
+    data = loaders(split(X, y, n_test=40, n_valid=40, seed=0), batch_size=32)
+    logger = lightning_logger(tmp_path, name="tb", version="", steps=steps)
+    trainer = L.Trainer(
+        max_epochs=2,
+        logger=logger,
+        accelerator="cpu",
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(SpiralMLP(hidden=[4]), data["train"], data["valid"])
+    log_hparams(logger.experiment, {"lr": 0.01})  # after fit closed the writer, as in lab 6
+    events = events_of(tmp_path / "tb")
+    assert "epoch" not in events.Tags()["scalars"]
+    assert "_hparams_/session_start_info" in events.PluginTagToContent("hparams")
+    assert [e.step for e in events.Scalars("loss/valid")] == expected
+
+
+def test_lightning_logger_rejects_an_unknown_unit(tmp_path):
+    with pytest.raises(ValueError, match="steps='batches' is not allowed"):
+        lightning_logger(tmp_path, name="tb", steps="batches")
 
 
 @pytest.mark.script
@@ -103,12 +138,13 @@ def test_tensorboard_script_shows_every_logged_image(tmp_path):
 
     import numpy as np
 
-    with TensorBoardLogger("lab", "images", hparams={}) as logger:
+    run = new_run_dir("lab", "images")
+    with SummaryWriter(run) as writer:
         for step in range(13):
-            logger.writer.add_image("decision_boundary", np.zeros((3, 4, 4)), step)
+            writer.add_image("decision_boundary", np.zeros((3, 4, 4)), step)
     script = Path(__file__).resolve().parents[1] / "scripts" / "tensorboard.sh"
     proc = subprocess.Popen(
-        [str(script), str(logger.run_dir.parent)],
+        [str(script), str(run.parent)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -122,7 +158,7 @@ def test_tensorboard_script_shows_every_logged_image(tmp_path):
         port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
         url = (
             f"http://127.0.0.1:{port}/data/plugin/images/images"
-            f"?run={logger.run_dir.name}&tag=decision_boundary"
+            f"?run={run.name}&tag=decision_boundary"
         )
         steps, deadline = [], time.monotonic() + 90
         while len(steps) < 13 and time.monotonic() < deadline:

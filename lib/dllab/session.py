@@ -2,7 +2,8 @@
 
 quick mode: LAB_QUICK=1 shrinks epochs and sizes (pick) so tests run the labs' own code path fast.
 device: CUDA, then Apple MPS, then CPU; LAB_DEVICE overrides (get_device).
-run folders: each run writes into a new runs/<lab>/<timestamp>[-name]/, never reused.
+run folders: each run writes into a new runs/<lab>/[<name>-]<timestamp>/, never reused;
+    a TensorBoard run is named <name>-unfinished until it is finished (start_run, finish_run).
 """
 
 import os
@@ -96,13 +97,47 @@ def _check_name(what: str, value: str) -> None:
         )
 
 
-def new_run_dir(lab: str, name: str | None = None, *, create: bool = True) -> Path:
-    """A fresh directory runs/<lab>/[<name>-]<YYYYmmdd-HHMMSS>[.k]/, never used before.
+def _record(path: Path) -> Path:
+    """Append a folder this process created to $LAB_RUN_LOG (lab.sh lists them after the lab)."""
+    log = os.environ.get("LAB_RUN_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{path}\n")
+    return path
 
-    The name comes first, so that TensorBoard's legends (which cut long names) show what
-    differs between runs. create=False returns the path without making the folder: the first
-    figure saved into it makes it, so a kernel session that only shows figures inline (or a
-    re-run cell) leaves no empty folder behind.
+
+def _claim(parent: Path, base: str, suffix: str = "") -> Path:
+    """Create parent/<base>[.k]<suffix> with one atomic mkdir, k = 1, 2, … until one is free.
+
+    A name counts as taken when either its finished or its unfinished form exists, so a run
+    renamed by finish_run and a run still writing never share a name.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    k = 0
+    while True:
+        name = base if k == 0 else f"{base}.{k}"
+        k += 1
+        if (parent / name).exists():
+            continue
+        candidate = parent / f"{name}{suffix}"
+        try:
+            candidate.mkdir()  # atomic: fails if another process took this name first
+        except FileExistsError:
+            continue
+        if suffix and (parent / name).exists():  # finished by its owner between the two looks
+            candidate.rmdir()
+            continue
+        return _record(candidate)
+
+
+def new_run_dir(lab: str, name: str | None = None, *, create: bool = True) -> Path:
+    """A new directory runs/<lab>/[<name>-]<YYYYmmdd-HHMMSS>[.k]/, created by this call.
+
+    The name is claimed with one atomic mkdir, so two runs started in the same second, in
+    parallel processes too, get two folders (the second with .1), and no folder is reused.
+    create=False: in a kernel, where figures are shown inline and nothing is saved, the path
+    is returned without making the folder (no empty folder per session); in a script it is
+    created like any other.
     """
     _check_name("lab", lab)
     if name is not None:
@@ -110,17 +145,41 @@ def new_run_dir(lab: str, name: str | None = None, *, create: bool = True) -> Pa
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     base = f"{name}-{stamp}" if name else stamp
     parent = runs_root() / lab
-    k = 0
-    while True:
-        candidate = parent / (base if k == 0 else f"{base}.{k}")
-        if not create:
-            if not candidate.exists():
-                return candidate
-        else:
-            parent.mkdir(parents=True, exist_ok=True)
-            try:
-                candidate.mkdir()  # atomic: fails if another run took this name first
-                return candidate
-            except FileExistsError:
-                pass
-        k += 1
+    if not create:
+        from dllab.display import in_kernel
+
+        if in_kernel():
+            return parent / base
+    return _claim(parent, base)
+
+
+# ---------------------------------------------------------------- unfinished runs
+
+UNFINISHED = "-unfinished"
+
+
+def start_run(parent, name: str) -> Path:
+    """A new folder parent/<name>-unfinished/ for a run that is about to be written.
+
+    The name says "unfinished" until finish_run renames the folder: a run stopped by Ctrl-C,
+    SIGTERM, SIGKILL, a full disk or an error keeps that name, in the file system and in
+    TensorBoard's run list. Taken names get .1, .2, … (parent/<name>.1-unfinished/).
+    """
+    _check_name("name", name)
+    return _claim(Path(parent), name, UNFINISHED)
+
+
+def finish_run(run_dir) -> Path:
+    """Rename parent/<name>-unfinished/ to parent/<name>/ once every file is closed; the new path.
+
+    Call it only after the run's writers are closed without error: the rename is what tells a
+    finished run from one that stopped.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.name.endswith(UNFINISHED) or not run_dir.is_dir():
+        raise ValueError(f"{run_dir} is not a folder made by start_run (…{UNFINISHED})")
+    done = run_dir.with_name(run_dir.name[: -len(UNFINISHED)])
+    if done.exists():  # cannot happen through start_run; never replace another run
+        raise FileExistsError(f"{done} exists already; {run_dir} keeps its name")
+    run_dir.rename(done)
+    return _record(done)

@@ -1,12 +1,13 @@
-"""TensorBoard logging for fit(): scalars, histograms, decision-boundary images, hparams, graph."""
+"""TensorBoard logging: losses, histograms, decision-boundary images, hyper-parameters.
 
-import shutil
+Lab 4 creates its SummaryWriter itself and calls these functions from its own callback; the
+run folders come from dllab.session (start_run, finish_run). Lab 6's Lightning runs log
+through lightning_logger, which counts steps in epochs as lab 4 does.
+"""
+
 import warnings
 
 import torch
-
-from dllab import validate
-from dllab.session import new_run_dir
 
 # SummaryWriter and the decision-boundary plot (scikit-learn, TensorBoard) are imported where
 # they are used: the exercise checker imports log_losses/log_gradients in every lab.
@@ -26,141 +27,73 @@ def log_gradients(writer, model, epoch: int) -> None:
             writer.add_histogram(f"grads/{name}", param.grad, epoch, bins=30)
 
 
-# The HParams tab reads a run's metrics from its scalars: the last value of each tag named here.
-# Naming curves that are logged anyway keeps one-point "metric" charts out of the Scalars tab.
-HPARAMS_METRICS = ("loss/train", "loss/valid")
+def log_parameters(writer, model, epoch: int) -> None:
+    """Each parameter's values (weights and biases) as a histogram params/<name>."""
+    for name, param in model.named_parameters():
+        writer.add_histogram(f"params/{name}", param.detach(), epoch, bins=30)
 
 
-def _check_logger_arguments(hparams, every, image_epochs, boundary, grid_steps, losses, gradients):
-    """TensorBoardLogger's arguments, checked before its run folder is created."""
-    if not isinstance(hparams, dict):
-        allowed = "a dict of the run's settings, e.g. {'lr': 0.01}"
-        validate.fail("hparams", allowed, validate.describe(hparams), error=TypeError)
-    validate.integer("every", every)
-    if not isinstance(image_epochs, list | tuple | set | range):
-        allowed = "a list of epochs, e.g. [1, 10, 50]"
-        validate.fail("image_epochs", allowed, validate.describe(image_epochs), error=TypeError)
-    for epoch in image_epochs:
-        validate.integer("image_epochs: epoch", epoch, minimum=0)
-    if boundary is not None:
-        if not isinstance(boundary, tuple | list) or len(boundary) != 3:
-            allowed = "a triple (X_test, y_test, lim)"
-            validate.fail("boundary", allowed, validate.describe(boundary), error=TypeError)
-        X, y, lim = boundary
-        validate.array("boundary X", X, columns=2)
-        validate.labels("boundary y", y, n=len(X))
-        validate.number("boundary lim", lim, positive=True)
-    validate.integer("grid_steps", grid_steps, minimum=2)
-    validate.function("losses", losses, "a function f(writer, history, epoch)")
-    validate.function("gradients", gradients, "a function f(writer, model, epoch)")
+def log_hparams(writer, hparams: dict) -> None:
+    """The run's settings for the HParams tab: one row per run.
 
-
-class TensorBoardLogger:
-    """Writes one training run into a new folder runs/<lab>/<name>-<timestamp>/.
-
-    Use it as a context manager and pass it to fit(callbacks=[logger]). Logs the losses every
-    epoch (tags loss/train, loss/valid), each parameter and its gradient as histograms every
-    `every` epochs, and the decision boundary over the test points `boundary` = (X, y, lim) at
-    `image_epochs`. `losses` and `gradients` are the functions that log those two (lab 4 lets
-    students write their own). `hparams` go to the HParams tab when the run starts, with the
-    last loss/train and loss/valid as the run's metrics.
-
-    If the `with` block fails (an error, or Ctrl-C), the run's folder is removed: TensorBoard
-    would otherwise list the half-written run beside the complete ones, and a re-run of the
-    cell adds a new folder anyway. The error's traceback names the folder removed.
+    Only the row is written, no column list ("experiment"): TensorBoard then takes the
+    columns from all the runs it serves (their settings, and every scalar tag as a metric,
+    with its last value), so runs of different labs served together keep their own columns.
+    Lists become text (the tab accepts numbers, strings and booleans).
     """
+    from torch.utils.tensorboard.summary import hparams as hparams_summaries
 
-    def __init__(
-        self,
-        lab: str,
-        name: str,
-        *,
-        hparams: dict,
-        every: int = 10,
-        image_epochs=(),
-        boundary=None,
-        grid_steps: int = 80,
-        losses=log_losses,
-        gradients=log_gradients,
-    ):
-        _check_logger_arguments(
-            hparams, every, image_epochs, boundary, grid_steps, losses, gradients
+    if not isinstance(hparams, dict):
+        raise TypeError(
+            f"hparams must be a dict of the run's settings, got {type(hparams).__name__}"
         )
-        if image_epochs and boundary is None:
-            raise ValueError(
-                "image_epochs needs boundary=(X, y, lim) to draw the decision boundary"
-            )
-        from torch.utils.tensorboard import SummaryWriter
-        from torch.utils.tensorboard.summary import hparams as hparams_summaries
+    values = {
+        k: v if isinstance(v, int | float | str | bool) else str(v) for k, v in hparams.items()
+    }
+    _, session_start, _ = hparams_summaries(values, {})
+    # _get_file_writer reopens the event file of a writer that was closed (Lightning closes its
+    # writer when fit or test ends); SummaryWriter's own add_hparams would make a new run.
+    file_writer = writer._get_file_writer()
+    file_writer.add_summary(session_start)
+    file_writer.flush()  # a reopened writer may never be closed again
 
-        # TensorBoard's HParams tab accepts numbers, strings and booleans; lists become text.
-        self.hparams = {
-            k: v if isinstance(v, int | float | str | bool) else str(v) for k, v in hparams.items()
-        }
-        self.every, self.image_epochs = every, set(image_epochs)
-        self.boundary, self.grid_steps = boundary, grid_steps
-        self.log_losses, self.log_gradients = losses, gradients
-        self.run_dir = new_run_dir(lab, name)
-        self.writer = SummaryWriter(log_dir=str(self.run_dir))
-        experiment, start, self._end = hparams_summaries(
-            self.hparams, dict.fromkeys(HPARAMS_METRICS)
-        )
-        for summary in (experiment, start):
-            self.writer.file_writer.add_summary(summary)
 
-    def __enter__(self):
-        return self
+def boundary_image(model, X, y, *, lim: float, title: str, steps: int = 100):
+    """The decision boundary as a figure for writer.add_figure: P(class 1) with its colour bar,
+    the test points X: (N, 2) with labels y: (N,) and a legend of their markers."""
+    from dllab.boundary import decision_boundary
 
-    def __exit__(self, exc_type, exc, traceback):
-        if exc_type is None:
-            self.writer.file_writer.add_summary(self._end)  # the HParams tab: status success
-            self.close()
-            return
-        self.close()
-        shutil.rmtree(self.run_dir, ignore_errors=True)
-        if exc is not None:
-            exc.add_note(f"TensorBoardLogger: removed the unfinished run {self.run_dir}")
+    return decision_boundary(model, X, y, lim=lim, title=title, points="test", steps=steps, dpi=80)
 
-    def close(self):
-        self.writer.flush()
-        self.writer.close()
 
-    def __call__(self, epoch: int, model, history) -> None:
-        if epoch > 0:
-            self.log_losses(self.writer, history, epoch)
-        if epoch % self.every == 0:
-            self.log_histograms(model, epoch)
-        if epoch in self.image_epochs:
-            self.log_boundary(model, epoch)
+def log_graph(writer, model, example) -> None:
+    """The model's graph, traced on `example` (one batch of inputs, (B, D))."""
+    device = next(model.parameters()).device
+    with warnings.catch_warnings():
+        # add_graph traces with torch.jit.trace, which torch now flags as deprecated; the
+        # TensorBoard graph has no other source, so the warning tells a student nothing.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch.jit")
+        writer.add_graph(model, torch.as_tensor(example, dtype=torch.float32).to(device))
 
-    def log_histograms(self, model, epoch: int) -> None:
-        """Weights and biases of every layer, and their gradients once there are any."""
-        for name, param in model.named_parameters():
-            self.writer.add_histogram(f"params/{name}", param.detach(), epoch, bins=30)
-        self.log_gradients(self.writer, model, epoch)
 
-    def log_boundary(self, model, epoch: int) -> None:
-        from dllab.boundary import decision_boundary
+def lightning_logger(save_dir, name: str, *, steps: str = "epochs", **kwargs):
+    """Lightning's TensorBoardLogger without the chart `epoch` that Lightning adds to every run.
 
-        X, y, lim = self.boundary
-        fig = decision_boundary(
-            model,
-            X,
-            y,
-            lim=lim,
-            title=f"epoch {epoch}",
-            points="test",
-            steps=self.grid_steps,
-            dpi=60,
-            compact=True,
-        )
-        self.writer.add_figure("decision_boundary", fig, epoch)  # closes the figure
+    steps="epochs": epoch-level metrics at step = epoch (from 1), as lab 4 logs them, so that
+    lab 4's and lab 6's loss curves share one unit in TensorBoard (Lightning's own step is the
+    number of minibatches so far). steps="minibatches": Lightning's step (search trials, which
+    validate several times per epoch). Other arguments go to TensorBoardLogger.
+    """
+    if steps not in ("epochs", "minibatches"):
+        raise ValueError(f"steps={steps!r} is not allowed; allowed: 'epochs', 'minibatches'")
+    from lightning.pytorch.loggers import TensorBoardLogger
 
-    def log_graph(self, model, example) -> None:
-        """The model's graph, traced on `example` (one batch of inputs)."""
-        device = next(model.parameters()).device
-        with warnings.catch_warnings():
-            # add_graph traces with torch.jit.trace, which torch now flags as deprecated; the
-            # TensorBoard graph has no other source, so the warning tells a student nothing.
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module="torch.jit")
-            self.writer.add_graph(model, torch.as_tensor(example, dtype=torch.float32).to(device))
+    class EpochStepsLogger(TensorBoardLogger):
+        def log_metrics(self, metrics, step=None):
+            metrics = dict(metrics)
+            epoch = metrics.pop("epoch", None)
+            if epoch is not None and steps == "epochs":
+                step = int(epoch) + 1
+            super().log_metrics(metrics, step)
+
+    return EpochStepsLogger(str(save_dir), name=name, default_hp_metric=False, **kwargs)

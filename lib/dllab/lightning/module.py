@@ -28,8 +28,9 @@ warnings.filterwarnings("ignore", message=r".*LeafSpec.*")
 class SpiralMLP(L.LightningModule):
     """Lab 3's MLP (hidden sizes, ReLU, one logit) with its training, validation and test step.
 
-    x: (N, 2) → logits (N, 1). Logs loss/train, loss/valid and acc/valid per epoch, and
-    loss/test and acc/test in trainer.test.
+    x: (N, 2) → logits (N, 1). Logs loss/train, loss/valid and metrics/acc_valid per epoch,
+    and loss/test and metrics/acc_test in trainer.test (TensorBoard's Scalars tab orders its
+    groups by name: loss before metrics).
     """
 
     def __init__(self, hidden=(20, 15, 10, 5), lr: float = 0.01):
@@ -59,7 +60,7 @@ class SpiralMLP(L.LightningModule):
         logits = self(X)
         # sync_dist: under DDP each process sees part of the data; average over all of them.
         self.log(f"loss/{stage}", F.binary_cross_entropy_with_logits(logits, y), sync_dist=True)
-        self.log(f"acc/{stage}", ((logits > 0).float() == y).float().mean(), sync_dist=True)
+        self.log(f"metrics/acc_{stage}", ((logits > 0).float() == y).float().mean(), sync_dist=True)
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
@@ -74,7 +75,7 @@ class BestValidation(L.Callback):
     def on_validation_end(self, trainer, module):
         loss = float(trainer.callback_metrics["loss/valid"])
         if not loss >= self.loss:  # also replaces the first NaN
-            self.loss, self.acc = loss, float(trainer.callback_metrics["acc/valid"])
+            self.loss, self.acc = loss, float(trainer.callback_metrics["metrics/acc_valid"])
 
 
 class Points(Dataset):

@@ -44,10 +44,10 @@ def run_trial(params: dict, data: dict, *, num_steps: int, seed: int, log_dir) -
     its batch size."""
     # Imported here: a search's parent process only starts workers and needs no Lightning.
     import lightning as L
-    from lightning.pytorch.loggers import TensorBoardLogger
 
     from dllab import get_device
     from dllab.lightning.module import BestValidation, SpiralMLP, loaders
+    from dllab.tblog import lightning_logger
 
     missing = set(PARAMS) - set(params)
     if missing:
@@ -55,7 +55,7 @@ def run_trial(params: dict, data: dict, *, num_steps: int, seed: int, log_dir) -
     L.seed_everything(seed, verbose=False)  # same initial weights and order for every trial
     model = SpiralMLP(hidden=[params["width"]] * params["depth"], lr=params["lr"])
     dl = loaders(data, batch_size=params["batch_size"])
-    logger = TensorBoardLogger(str(log_dir), name="", version="", default_hp_metric=False)
+    logger = lightning_logger(log_dir, name="", version="", steps="minibatches")
     best = BestValidation()
     trainer = L.Trainer(
         max_steps=num_steps,
@@ -72,7 +72,10 @@ def run_trial(params: dict, data: dict, *, num_steps: int, seed: int, log_dir) -
     )
     trainer.fit(model, dl["train"], dl["valid"])
     result = {"val_loss": best.loss, "val_acc": best.acc}
-    logger.log_hyperparams(params, {f"hp/{k}": v for k, v in result.items()})
+    # The HParams tab's metrics, named like the curves, so that Scalars shows them beside them.
+    logger.log_hyperparams(
+        params, {"loss/valid_best": result["val_loss"], "metrics/acc_valid_best": result["val_acc"]}
+    )
     logger.finalize("success")
     return result
 

@@ -1,0 +1,168 @@
+"""Run folders at a course's scale: unique under races, and an unfinished run is marked as such."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dllab.session import UNFINISHED, finish_run, start_run
+from dllab.tbviews import runs_in
+
+RACER = """
+import sys, time
+from dllab.session import finish_run, new_run_dir, start_run
+start = float(sys.argv[1])
+while time.time() < start:  # every racer leaves the line at the same moment
+    pass
+for _ in range(int(sys.argv[2])):
+    new_run_dir("lab", "race")
+    new_run_dir("lab", create=False)  # a script: claimed at once, like any other
+    finish_run(start_run(sys.argv[3], "lr0.01"))
+"""
+
+
+def test_racing_processes_never_share_a_folder(tmp_path):
+    """Four processes creating folders in the same second: every folder made exactly once."""
+    parent, n, procs = tmp_path / "exec", 15, []
+    start = time.time() + 3
+    for i in range(4):
+        env = {**os.environ, "LAB_RUN_LOG": str(tmp_path / f"log{i}")}
+        args = [sys.executable, "-c", RACER, str(start), str(n), str(parent)]
+        procs.append(subprocess.Popen(args, env=env))
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    logs = [(tmp_path / f"log{i}").read_text().split() for i in range(4)]
+    claimed = [path for log in logs for path in log]
+    assert len(claimed) == len(set(claimed)) == 4 * n * 4  # 3 folders + the finished rename
+    runs = tmp_path / "runs" / "lab"
+    assert len([d for d in runs.iterdir() if d.name.startswith("race-")]) == 4 * n
+    assert len([d for d in runs.iterdir() if not d.name.startswith("race-")]) == 4 * n
+    finished = sorted(d.name for d in parent.iterdir())
+    assert len(finished) == 4 * n and not any(name.endswith(UNFINISHED) for name in finished)
+    assert finished[0] == "lr0.01" and "lr0.01.1" in finished
+
+
+def test_finish_run_never_replaces_another_run(tmp_path):
+    first = start_run(tmp_path, "lr0.01")
+    assert first.name == "lr0.01-unfinished"
+    second = start_run(tmp_path, "lr0.01")  # while the first is still being written
+    assert second.name == "lr0.01.1-unfinished"
+    assert finish_run(second).name == "lr0.01.1"
+    assert finish_run(first).name == "lr0.01"
+    assert start_run(tmp_path, "lr0.01").name == "lr0.01.2-unfinished"  # names never reused
+    with pytest.raises(ValueError, match="not a folder made by start_run"):
+        finish_run(tmp_path / "lr0.01")
+
+
+# A lab 4 run as the lab writes it: folder, SummaryWriter, many epochs, then finish_run.
+WRITER = """
+import signal, sys, time
+# Ctrl-C's default, which a test runner's worker process may have left ignored for its children
+signal.signal(signal.SIGINT, signal.default_int_handler)
+from torch.utils.tensorboard import SummaryWriter
+from dllab.session import finish_run, start_run
+log_dir = start_run(sys.argv[1], "lr0.01")
+with SummaryWriter(log_dir) as writer:
+    for epoch in range(1, 100000):
+        writer.add_scalar("loss/train", 1 / epoch, epoch)
+        if epoch == 50:
+            writer.flush()
+            print("writing", flush=True)
+        time.sleep(0.001)
+finish_run(log_dir)
+"""
+
+
+def _finished_run(parent: Path) -> Path:
+    from torch.utils.tensorboard import SummaryWriter
+
+    log_dir = start_run(parent, "lr0.001")
+    with SummaryWriter(log_dir) as writer:
+        writer.add_scalar("loss/train", 0.5, 1)
+    return finish_run(log_dir)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_a_stopped_run_keeps_unfinished_in_its_name(tmp_path, signum):
+    earlier = _finished_run(tmp_path)
+    before = {p.name: p.read_bytes() for p in earlier.iterdir()}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout.readline() == "writing\n"
+        proc.send_signal(signum)
+        assert proc.wait(timeout=60) != 0
+    finally:
+        proc.kill()
+        proc.stdout.close()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["lr0.001", "lr0.01-unfinished"]
+    # TensorBoard names a run by its folder: the stopped run says so in its run list
+    assert [r.name for r in runs_in(tmp_path)] == ["lr0.001", "lr0.01-unfinished"]
+    assert {p.name: p.read_bytes() for p in earlier.iterdir()} == before  # never touched
+
+
+FULL_DISK = """
+import errno, sys
+from torch.utils.tensorboard import SummaryWriter
+from dllab.session import finish_run, start_run
+
+class FullDisk(SummaryWriter):
+    def close(self):
+        super().close()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+log_dir = start_run(sys.argv[1], "lr0.01")
+with FullDisk(log_dir) as writer:
+    writer.add_scalar("loss/train", 0.5, 1)
+finish_run(log_dir)
+"""
+
+
+def test_a_run_whose_files_cannot_be_closed_stays_unfinished(tmp_path):
+    """A full disk shows when the writer closes its file: close() raises, no rename follows."""
+    earlier = _finished_run(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "No space left on device" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [earlier.name, "lr0.01-unfinished"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)")
+def test_a_real_full_disk_leaves_the_run_unfinished(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)]).returncode:
+        pytest.skip("this container may not mount a tmpfs")
+    try:
+        script = WRITER.replace("time.sleep(0.001)", "writer.add_text('pad', 'x' * 4000, epoch)")
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(disk)], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode != 0
+        assert [p.name for p in disk.iterdir()] == ["lr0.01-unfinished"]
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def test_lab_sh_lists_only_the_folders_of_its_own_run(tmp_path):
+    """Two runs of a lab in the same second: each is told its own folder (LAB_RUN_LOG)."""
+    code = "import dllab; print(dllab.new_run_dir('01_x', create=False))"
+    logs = [tmp_path / "a", tmp_path / "b"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            env={**os.environ, "LAB_RUN_LOG": str(log)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for log in logs
+    ]
+    printed = [p.communicate(timeout=60)[0].strip() for p in procs]
+    assert printed[0] != printed[1]
+    assert [log.read_text().strip() for log in logs] == printed
