@@ -23,7 +23,7 @@ import dllab
 from dllab.boundary import decision_boundary, legend_below, plot_spiral
 from dllab.data import radius_split, spiral, split
 from dllab.display import format_table, plot_loss_curves
-from dllab.exercises import check
+from dllab.exercises import check, your_turn
 from dllab.metrics import evaluate, predict_proba
 from dllab.models import MLP, Features
 from dllab.train import fit
@@ -83,6 +83,7 @@ dllab.show(
 
 # %%
 # YOUR TURN: train_epoch
+@your_turn
 def train_epoch(model, optimizer, X, y, order, batch_size):
     """One pass over X: (N, 2), y: (N, 1) in minibatches along `order`: (N,).  → mean loss."""
     raise NotImplementedError  # your code here
@@ -354,6 +355,7 @@ dllab.show(
 
 # %%
 # YOUR TURN: mlp_forward
+@your_turn
 def mlp_forward(layers, x):
     """Apply `layers` to x: (N, n_features) in order → the last layer's output (N, 1)."""
     raise NotImplementedError  # your code here
@@ -480,6 +482,7 @@ dllab.show(
 
 # %%
 # YOUR TURN: polar_features
+@your_turn
 def polar_features(x):
     """(x, y) → (cos θ, sin θ, cos r, sin r).  x: tensor (N, 2) → tensor (N, 4)."""
     raise NotImplementedError  # your code here

@@ -19,7 +19,7 @@ from torch import nn
 import dllab
 from dllab.data import spiral
 from dllab.display import format_table, plot_loss_curves
-from dllab.exercises import check
+from dllab.exercises import check, your_turn
 from dllab.metrics import predict_proba
 from dllab.models import MLP
 from dllab.train import fit
@@ -85,6 +85,7 @@ print(f"device: {device}; outputs of this run: {run}")
 
 # %%
 # YOUR TURN: he_std
+@your_turn
 def he_std(fan_in):
     """Standard deviation of He initialization for ReLU layers with `fan_in` inputs."""
     raise NotImplementedError  # your code here
@@ -96,6 +97,7 @@ he_std = check("he_std", he_std)
 
 # %%
 # YOUR TURN: xavier_std
+@your_turn
 def xavier_std(fan_in, fan_out):
     """Standard deviation of Xavier (Glorot) initialization."""
     raise NotImplementedError  # your code here
@@ -107,6 +109,7 @@ xavier_std = check("xavier_std", xavier_std)
 
 # %%
 # YOUR TURN: leaky_relu_gain
+@your_turn
 def leaky_relu_gain(alpha):
     """The factor g such that std = g / √fan_in keeps LeakyReLU(α) layers stable."""
     raise NotImplementedError  # your code here

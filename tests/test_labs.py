@@ -165,6 +165,14 @@ def test_lab1_every_rung_reaches_least_squares():
     for name, values in rungs.items():
         assert max(abs(v - r) for v, r in zip(values[:4], reference, strict=True)) < 0.05, name
     assert "raw inputs, α = 0.001: stopped by the cap of 2,000 epochs, loss still falling" in out
+    # the lecture's numbers beside the lab's, and the explanation: one standard error apart
+    lecture = table_rows(out, "lecture (its sample)")["lecture (its sample)"]
+    assert lecture == [2.90, -1.99, 1.04, -1.02]
+    assert table_rows(out, "lecture's raw run")["lecture's raw run, 100,000 epochs"] == lecture
+    ours = table_rows(out, "least squares (this lab)")["least squares (this lab)"]
+    error = table_rows(out, "standard error (this lab)")["standard error (this lab)"]
+    assert all(abs(o - v) < 1.5 * e for o, v, e in zip(ours, lecture, error, strict=True))
+    assert "(the lecture's, on its sample: 0.473)" in out
     grads = table_rows(out, "autograd (.grad)")["autograd (.grad)"]
     assert grads == table_rows(out, "by hand")["by hand"]
     # "converge in about a hundred epochs" (the standardized runs are the same in both modes)
@@ -268,8 +276,9 @@ def test_lab1_full_mode_reaches_least_squares_within_001():
     for name, values in table_rows(out, "rung ").items():
         assert max(abs(v - r) for v, r in zip(values[:4], reference, strict=True)) < 0.01, name
         assert values[4] < 0.01  # the table's own column says so too
-    # the prose: the lecture's 100,000 epochs end at the cap, still falling, close but not on
-    # the least-squares fit; they remove less than three digits of the slowest error
+    # the prose: the lecture's 100,000 epochs end at the cap, still falling, close to the
+    # least-squares fit (so they are needed); they remove less than three digits of the
+    # slowest error
     assert "raw inputs, α = 0.001: stopped by the cap of 100,000 epochs, loss still falling" in out
     gap = float(re.search(r"max \|Δ\| to least squares (\S+)\n", out).group(1))
     assert 1e-3 < gap < 1e-2
