@@ -304,6 +304,11 @@ def test_lab3_quick_mode_trains_every_model():
     # "from here on this is dllab.train.fit": the lab's loop and fit take the same steps
     assert float(re.search(r"our loop's weights and fit's: (\S+)", out).group(1)) == 0
     assert len(list(runs.rglob("*.png"))) == 0  # inside a kernel figures are shown, not saved
+    # the lecture's accuracies beside the lab's
+    assert (
+        "the lecture's accuracy (1,000 epochs, its sample): linear 0.60, deep linear 0.59, "
+        "ReLU 12-6 0.81, MLP 20-15-10-5 1.00, MLP, outside r 0.51"
+    ) in out
 
 
 @pytest.mark.kernel
@@ -443,6 +448,14 @@ def test_lab5_shows_explosion_vanishing_and_matching_initializers():
         assert theirs == pytest.approx(formula, rel=0.01), name
     assert list(t["tanh slope"]) == ["Xavier, gain 1", "He, gain √2", "torch, gain 5/3"]
     assert set(t["learning"]) == {"normal(0, 0.01)", "He normal"}
+    # the lecture's width beside the lab's: sqrt(1000 / 2) = 22.4 for normal(0, 1)
+    assert re.search(
+        r"normal\(0, 1\): predicted factor \S+ at D = \d+ \(the lecture's D = 1,000: 22.4\)", out
+    )
+    # the LeakyReLU panel's coinciding lines: same draws, only scaled, so the same mean / std
+    leaky = t["leaky"]
+    assert leaky["He normal"][CENTRE] == leaky["corrected normal"][CENTRE]
+    assert leaky["He uniform"][CENTRE] == leaky["corrected uniform"][CENTRE]
 
 
 @pytest.mark.kernel
