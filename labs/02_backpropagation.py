@@ -309,9 +309,9 @@ assert error < 1e-7
 # 2. Break `relu_backward` on purpose: in a new cell, `relu_backward = lambda dout, x: dout`
 #    (no check cell after it, so the lab really uses it). Re-run the comparison and the
 #    numerical check. Which numbers change, and why only those? Does the numerical check, which
-#    uses the layers' forward pass only, notice? To return to your answer, re-run your
-#    `def relu_backward` cell, then its check cell (the check cell alone would judge the
-#    lambda).
+#    uses the layers' forward pass only, notice? Then re-run the check cell of
+#    `relu_backward`: it judges the lambda (wrong) and returns to your answer if that passed
+#    before, to the reference otherwise.
 # 3. Add a second hidden layer, Linear(4 → 4) + ReLU, to both networks. What changes in
 #    `forward`? (Nothing: that is the point of the layer interface.) What changes in
 #    `backward`, which names each layer, and how does a loop over `reversed(layers)` avoid it?

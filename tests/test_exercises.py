@@ -17,6 +17,14 @@ EXERCISES = all_exercises()
 MISTAKES = [(name, hint) for name, ex in EXERCISES.items() for hint in ex.mistakes]
 
 
+@pytest.fixture(autouse=True)
+def _no_answer_passed_earlier():
+    """Each test starts like a fresh kernel: no answer of an earlier test counts as passed."""
+    engine._PASSED.clear()
+    yield
+    engine._PASSED.clear()
+
+
 def judge(name, fn, seed=0):
     return engine._judge(name, EXERCISES[name], fn, np.random.default_rng(seed))
 
@@ -104,12 +112,14 @@ def test_check_returns_the_function_to_use_and_reports(tmp_path, monkeypatch, ca
 
     assert check("he_std", mine) is mine
     assert check("he_std", stub).__wrapped__ is EXERCISES["he_std"].reference
+    assert check("he_std", lambda fan_in: 1.0) is mine  # wrong, but an answer passed before
+    engine._PASSED.clear()  # a fresh kernel: nothing passed before
     assert check("he_std", lambda fan_in: 1.0).__wrapped__ is EXERCISES["he_std"].reference
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("✔ he_std: passed") and out[1].startswith("… he_std: not attempted")
     assert out[2].startswith("✘ he_std: wrong")
     statuses = [json.loads(line)["status"] for line in report.read_text().splitlines()]
-    assert statuses == [PASSED, NOT_ATTEMPTED, WRONG]
+    assert statuses == [PASSED, NOT_ATTEMPTED, WRONG, WRONG]
 
 
 def test_unknown_exercise_lists_the_allowed_names():
@@ -600,3 +610,16 @@ def test_a_your_turn_stub_leaves_the_name_usable_until_its_answer_passes(capsys)
 
     passed = check("he_std", he_std)
     assert passed is he_std.answer and check("he_std", passed) is passed
+
+
+def test_checking_a_broken_function_after_a_passed_answer_keeps_the_passed_answer(capsys):
+    def relu_backward(dout, x):
+        return dout * (x > 0)
+
+    passed = check("relu_backward", relu_backward)
+    broken = lambda dout, x: dout  # noqa: E731 (lab 2's exercise 2)
+    after = check("relu_backward", broken)
+    out = capsys.readouterr().out
+    assert "✘ relu_backward: wrong" in out and after is passed
+    assert "goes on with your answer that passed its check earlier" in out
+    assert check("relu_backward", after) is passed  # re-running the check cell: passed again

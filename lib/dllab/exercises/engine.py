@@ -508,6 +508,8 @@ def _hint(exercise: Exercise, fresh, expected, got, args: dict) -> str:
 # ---------------------------------------------------------------- the entry point
 
 _GOES_ON = "The lab goes on with the reference solution"
+_GOES_BACK = "The lab goes on with your answer that passed its check earlier"
+_PASSED: dict = {}  # exercise → the student's answer that passed last, in this kernel
 _RETRY = "to check your answer again, run your `def {name}` cell, then this cell"
 
 
@@ -557,8 +559,14 @@ def check(name: str, student, *, seed: int | None = None):
     else:
         verdict = _judge(name, exercise, student, np.random.default_rng(seed))
     if verdict.status == PASSED:
+        _PASSED[name] = student
         _report(verdict)
         return student
+    if name in _PASSED and verdict.status == WRONG:
+        # e.g. a deliberately broken function checked after a passed answer: this verdict is
+        # about it, but the lab keeps the answer that passed rather than the reference
+        _report(verdict, f"{_GOES_BACK}; " + _RETRY.format(name=name) + ".")
+        return _PASSED[name]
     if verdict.status == NOT_ATTEMPTED and not verdict.message:
         verdict.message = (
             f"{_GOES_ON} until you replace the `raise NotImplementedError` line; "
