@@ -352,7 +352,8 @@ print(
 #
 # ## Loss curves
 # The training loss minus the least-squares loss (the part that training can still remove),
-# on log scales so that 100,000 epochs and about a hundred fit in one picture.
+# on log scales so that the long raw run and the hundred-odd epochs of the rungs fit in one
+# picture.
 
 # %%
 excess = {
