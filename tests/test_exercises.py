@@ -623,3 +623,23 @@ def test_checking_a_broken_function_after_a_passed_answer_keeps_the_passed_answe
     assert "✘ relu_backward: wrong" in out and after is passed
     assert "goes on with your answer that passed its check earlier" in out
     assert check("relu_backward", after) is passed  # re-running the check cell: passed again
+
+
+def test_a_loss_without_graph_in_train_epoch_is_not_blamed_on_item():
+    def detached(model, optimizer, X, y, order, batch_size):
+        losses = []
+        for k in range(len(X) // batch_size):
+            batch = order[k * batch_size : (k + 1) * batch_size]
+            optimizer.zero_grad()
+            with torch.no_grad():
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    model(X[batch]), y[batch]
+                )
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return sum(losses) / len(losses)
+
+    verdict = judge("train_epoch", detached)
+    assert "no graph to backpropagate through" in verdict.message
+    assert ".item()" not in verdict.message

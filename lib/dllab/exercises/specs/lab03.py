@@ -299,7 +299,9 @@ EXERCISES = {
         raised={
             "should be between 0 and 1": "the model returns logits: use "
             "F.binary_cross_entropy_with_logits, not binary_cross_entropy",
-            "does not require grad": "call loss.backward() on the loss tensor, before .item()",
+            "does not require grad": "the loss has no graph to backpropagate through: compute "
+            "it from model(X[batch]) with torch functions, without torch.no_grad(), .detach() "
+            "or torch.tensor(...) on the way, and call loss.backward() on that tensor",
         },
         rtol=1e-5,
     ),
