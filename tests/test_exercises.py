@@ -643,3 +643,8 @@ def test_a_loss_without_graph_in_train_epoch_is_not_blamed_on_item():
     verdict = judge("train_epoch", detached)
     assert "no graph to backpropagate through" in verdict.message
     assert ".item()" not in verdict.message
+
+
+def test_a_division_by_alpha_is_not_told_about_one_minus_alpha_squared():
+    verdict = judge("leaky_relu_gain", lambda alpha: (2 / (alpha + alpha**2)) ** 0.5)
+    assert "raised ZeroDivisionError" in verdict.message and "1 − α²" not in verdict.message

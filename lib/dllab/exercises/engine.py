@@ -56,7 +56,8 @@ class Exercise:
     checked: str  # what a pass means, for the verdict
     outputs: tuple = ("result",)  # names of the returned values
     mistakes: dict = field(default_factory=dict)  # hint → a typical wrong implementation
-    raised: dict = field(default_factory=dict)  # part of an error message → hint
+    raised: dict = field(default_factory=dict)  # part of an error message → hint, or
+    # → a function (arguments → hint or None) where the input tells which mistake raised it
     result: Callable | None = None  # (arguments, returned) → what to compare; default: returned
     rtol: float = 1e-6
     contract: Callable | None = None
@@ -361,6 +362,7 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
         except Exception as err:  # a student's bug must not crash the lab
             print(traceback.format_exc())
             hint = next((h for part, h in exercise.raised.items() if part in str(err)), None)
+            hint = hint(shown) if callable(hint) else hint  # a hint that depends on the input
             text = f"raised {type(err).__name__}: {err} (traceback above)"
             return _wrong(name, shown, text + (f". Hint: {hint}" if hint else ""))
         if ReferenceAnswer.calls.get(name, 0) > calls:
