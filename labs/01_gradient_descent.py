@@ -186,15 +186,15 @@ print(format_table(rows, COLUMNS))
 # %% [markdown]
 # The loop stops at its cap while the loss is still falling, and the printed gap says how
 # close to the least-squares fit it got. The lecture ran 100,000 epochs on its sample and
-# reports its estimates (last row) at the least-squares fit of that sample: that many epochs are
-# **needed** on these inputs, for a linear model with four parameters. The reason is
-# **conditioning**. The inputs are not centred (their means are
-# 2, 3 and 1), so changing $a$ and changing $b$, $c$, $d$ have almost the same effect on
-# $\hat y$: the loss surface is a long, narrow valley. Its curvature matrix (the Hessian)
-# $A^\top A / N$, with $A = [1, X]$, has eigenvalues $\lambda$; along each eigenvector one step
-# multiplies the remaining error by $1 - \alpha\lambda$. The step must stay below
-# $2/\lambda_{\max}$ or the steepest direction diverges, and then the flattest direction,
-# $\lambda_{\min}$, crawls. The ratio $\lambda_{\max}/\lambda_{\min}$ is the condition number.
+# reports its estimates (last row) at the least-squares fit of that sample: that many epochs
+# are **needed** on these inputs, for a linear model with four parameters. The reason is
+# **conditioning**. The inputs are not centred (their means are 2, 3 and 1), so changing $a$
+# and changing $b$, $c$, $d$ have almost the same effect on $\hat y$: the loss surface is a
+# long, narrow valley. Its curvature matrix (the Hessian) $A^\top A / N$, with $A = [1, X]$,
+# has eigenvalues $\lambda$; along each eigenvector one step multiplies the remaining error
+# by $1 - \alpha\lambda$. The step must stay below $2/\lambda_{\max}$ or the steepest
+# direction diverges, and then the flattest direction, $\lambda_{\min}$, crawls. The ratio
+# $\lambda_{\max}/\lambda_{\min}$ is the condition number.
 
 
 # %%
