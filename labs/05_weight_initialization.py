@@ -188,9 +188,10 @@ print(f"sampling error of a std from {n:,} normal draws ≈ 1/√(2n) = {(2 * n)
 # One input vector of width $D$ from $U(-1, 1)$, standardized, goes through $L$ layers of
 # width $D$ without biases. Here the lab departs from the lecture, whose $D$ is 1,000: a
 # narrower stack keeps the lab's fifteen runs of it quick. The width enters the fixed scales'
-# factors, $\sqrt{\tfrac12 D\,\mathrm{Var}(w)}$, so those explode and vanish a little more
-# slowly here; each of their cells prints the lecture's factor and float32 limit beside this
-# lab's. He's scale $\sqrt{2/D}$ cancels $D$: its factor is 1 at any width.
+# factors, $\sqrt{\tfrac12 D\,\mathrm{Var}(w)}$, which are smaller here: the weights of scale
+# 1 explode more slowly than in the lecture, those of scale 0.01 vanish faster. Each of their
+# cells prints the lecture's factor and float32 limit beside this lab's. He's scale
+# $\sqrt{2/D}$ cancels $D$: its factor is 1 at any width.
 # The loop is the whole experiment: draw $W$, multiply, activate, record the mean and the
 # standard deviation of the layer's output. Every run starts its
 # generator from the same seed, so schemes of the same kind (normal or uniform) use the same

@@ -452,6 +452,21 @@ def test_lab5_shows_explosion_vanishing_and_matching_initializers():
     assert re.search(
         r"normal\(0, 1\): predicted factor \S+ at D = \d+ \(the lecture's D = 1,000: 22.4\)", out
     )
+    # "the weights of scale 1 explode more slowly than in the lecture, those of scale 0.01
+    # vanish faster": smaller factors, float32's limits passed later, resp. earlier
+    beside = re.findall(
+        r"^(.+?): predicted factor (\S+) at D = \d+ \(the lecture's D = 1,000: (\S+)\); "
+        r".* at layer (\d+) \(at D = 1,000: layer (\d+)\)$",
+        out,
+        re.M,
+    )
+    assert len(beside) == 4
+    for kind, ours, lecture, layer, lecture_layer in beside:
+        assert float(ours) < float(lecture)
+        if kind in {"normal(0, 1)", "uniform(-1, 1)"}:
+            assert int(layer) > int(lecture_layer)
+        else:
+            assert int(layer) < int(lecture_layer)
     # the LeakyReLU panel's coinciding lines: same draws, only scaled, so the same mean / std
     leaky = t["leaky"]
     assert leaky["He normal"][CENTRE] == leaky["corrected normal"][CENTRE]
