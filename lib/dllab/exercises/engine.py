@@ -460,6 +460,7 @@ def _globals_hint(student, args: dict) -> str:
         name
         for name in _names_read(code) - set(args)
         if name in scope
+        and "seed" not in name.lower()  # a seed is a constant, not a size or data
         and isinstance(scope[name], int | np.ndarray | torch.Tensor)
         and not isinstance(scope[name], bool)
     )
