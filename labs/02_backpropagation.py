@@ -20,7 +20,7 @@ from torch import nn
 import dllab
 from dllab.data import binary_points
 from dllab.display import format_table, plot_curves
-from dllab.exercises import check
+from dllab.exercises import check, your_turn
 from dllab.gradcheck import numerical_gradient, relative_error
 from dllab.scratch import Linear, ReLU, Sigmoid, bce
 
@@ -154,6 +154,7 @@ dllab.show(fig, "saturation", run)
 
 # %%
 # YOUR TURN: relu_backward
+@your_turn
 def relu_backward(dout, x):
     """∂L/∂x of out = max(0, x).  dout: ∂L/∂out, x: the forward input, same shape → dx."""
     raise NotImplementedError  # your code here
@@ -171,6 +172,7 @@ relu_backward = check("relu_backward", relu_backward)
 
 # %%
 # YOUR TURN: linear_backward
+@your_turn
 def linear_backward(dout, x, W):
     """Gradients of out = x @ W + b.  dout: (N, n_out), x: (N, n_in), W: (n_in, n_out).
 
@@ -190,6 +192,7 @@ linear_backward = check("linear_backward", linear_backward)
 
 # %%
 # YOUR TURN: bce_grad
+@your_turn
 def bce_grad(p, y):
     """∂L/∂p of the mean binary cross-entropy.  p: (N, 1) in (0, 1), y: (N, 1) in {0, 1}."""
     raise NotImplementedError  # your code here
@@ -306,8 +309,9 @@ assert error < 1e-7
 # 2. Break `relu_backward` on purpose: in a new cell, `relu_backward = lambda dout, x: dout`
 #    (no check cell after it, so the lab really uses it). Re-run the comparison and the
 #    numerical check. Which numbers change, and why only those? Does the numerical check, which
-#    uses the layers' forward pass only, notice? Re-run the check cell of `relu_backward` to
-#    return to a working one.
+#    uses the layers' forward pass only, notice? Then re-run the check cell of
+#    `relu_backward`: it judges the lambda (wrong) and returns to your answer if that passed
+#    before, to the reference otherwise.
 # 3. Add a second hidden layer, Linear(4 → 4) + ReLU, to both networks. What changes in
 #    `forward`? (Nothing: that is the point of the layer interface.) What changes in
 #    `backward`, which names each layer, and how does a loop over `reversed(layers)` avoid it?

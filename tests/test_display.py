@@ -54,3 +54,34 @@ def test_search_figure_keeps_its_legend_below_both_panels_and_tells_coinciding_s
     assert len(markers) == 2
     with pytest.raises(ValueError, match="at most 4 strategies, got 5"):
         plot_search({f"s{i}": trials for i in range(5)})
+
+
+def _luminance(rgba) -> float:
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_boundary_markers_have_an_edge_of_the_opposite_lightness_to_their_fill():
+    """Every kind of point stays visible on the dark and the pale ends of the surface: a black
+    marker has a light edge, a light one a dark edge."""
+    import torch
+
+    from dllab.boundary import decision_boundary
+    from dllab.data import spiral
+
+    X, y = spiral(200, seed=1)
+    model = torch.nn.Linear(2, 1)
+    with torch.no_grad():  # a line through the spiral: every kind of point, right and wrong
+        model.weight.copy_(torch.tensor([[0.15, 0.05]]))
+        model.bias.fill_(0.3)
+    fig = decision_boundary(model, X, y, lim=25, points="test")
+    kinds = [
+        c
+        for c in fig.axes[0].collections
+        if c.get_label().split(" (")[0]
+        in {"true positive", "true negative", "false positive", "false negative"}
+    ]
+    assert len(kinds) == 4
+    for points in kinds:
+        fill, edge = points.get_facecolor()[0], points.get_edgecolor()[0]
+        assert abs(_luminance(fill) - _luminance(edge)) > 0.5, points.get_label()

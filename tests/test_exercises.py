@@ -17,6 +17,14 @@ EXERCISES = all_exercises()
 MISTAKES = [(name, hint) for name, ex in EXERCISES.items() for hint in ex.mistakes]
 
 
+@pytest.fixture(autouse=True)
+def _no_answer_passed_earlier():
+    """Each test starts like a fresh kernel: no answer of an earlier test counts as passed."""
+    engine._PASSED.clear()
+    yield
+    engine._PASSED.clear()
+
+
 def judge(name, fn, seed=0):
     return engine._judge(name, EXERCISES[name], fn, np.random.default_rng(seed))
 
@@ -45,8 +53,9 @@ def test_usual_mistake_is_wrong_with_its_hint(name, hint):
     verdict = judge(name, EXERCISES[name].mistakes[hint], seed=1)
     assert verdict.status == WRONG
     assert verdict.message.endswith(f"Hint: {hint}")
-    # the first concrete difference (or the error) comes first
-    assert "expected" in verdict.message or "raised" in verdict.message
+    # the first concrete difference (or the error, or what the lab needs) comes first
+    before = verdict.message.split(" Hint: ")[0]
+    assert "expected" in before or "raised" in before or "was not used" in before
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
@@ -103,12 +112,14 @@ def test_check_returns_the_function_to_use_and_reports(tmp_path, monkeypatch, ca
 
     assert check("he_std", mine) is mine
     assert check("he_std", stub).__wrapped__ is EXERCISES["he_std"].reference
+    assert check("he_std", lambda fan_in: 1.0) is mine  # wrong, but an answer passed before
+    engine._PASSED.clear()  # a fresh kernel: nothing passed before
     assert check("he_std", lambda fan_in: 1.0).__wrapped__ is EXERCISES["he_std"].reference
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("✔ he_std: passed") and out[1].startswith("… he_std: not attempted")
     assert out[2].startswith("✘ he_std: wrong")
     statuses = [json.loads(line)["status"] for line in report.read_text().splitlines()]
-    assert statuses == [PASSED, NOT_ATTEMPTED, WRONG]
+    assert statuses == [PASSED, NOT_ATTEMPTED, WRONG, WRONG]
 
 
 def test_unknown_exercise_lists_the_allowed_names():
@@ -322,7 +333,9 @@ def test_every_right_form_passes(name, answer):
 def test_a_constant_written_in_is_shown_with_the_inputs():
     verdict = judge("he_std", lambda fan_in: (2 / 200) ** 0.5)
     assert verdict.message.startswith("with fan_in=")
-    assert "it gives the same result with fan_in=" in verdict.message
+    assert "It gives the same result with fan_in=" in verdict.message
+    assert "the result must change with the arguments" in verdict.message
+    assert "Hint" not in verdict.message  # what it saw, not a guess at why
 
 
 def test_an_edge_case_is_named_by_its_input():
@@ -389,3 +402,249 @@ def test_log_uniform_must_draw_from_the_given_generator(draw):
     verdict = judge("log_uniform", namespace["log_uniform"])
     assert verdict.status == WRONG
     assert "the generator rng was not used" in verdict.message
+
+
+# ---------------------------------------------------------------- judged by what the statement asks
+
+
+def _log_uniform_from_high_down(low, high, size, rng):
+    u = rng.uniform(0, 1, size)
+    return np.exp(np.log(high) - u * (np.log(high) - np.log(low)))
+
+
+def _log_uniform_base_ten(low, high, size, rng):
+    return 10 ** rng.uniform(np.log10(low), np.log10(high), size)
+
+
+def _log_uniform_by_power(low, high, size, rng):
+    return low * (high / low) ** rng.random(size)
+
+
+@pytest.mark.parametrize(
+    "answer", [_log_uniform_from_high_down, _log_uniform_base_ten, _log_uniform_by_power]
+)
+def test_log_uniform_is_judged_by_its_distribution_not_one_recipe(answer):
+    for seed in range(3):
+        verdict = judge("log_uniform", answer, seed=seed)
+        assert verdict.status == PASSED, verdict.message
+
+
+def _log_uniform_squared(low, high, size, rng):
+    return np.exp(np.log(low) + (np.log(high) - np.log(low)) * rng.random(size) ** 2)
+
+
+def _log_uniform_shuffled_grid(low, high, size, rng):
+    return rng.permutation(np.logspace(np.log10(low), np.log10(high), size, endpoint=False))
+
+
+def _log_uniform_mixing_the_global_generator(low, high, size, rng):
+    samples = np.exp(rng.uniform(np.log(low), np.log(high), size))
+    return samples[np.random.permutation(size)]  # noqa: NPY002 (the mistake under test)
+
+
+@pytest.mark.parametrize(
+    ("answer", "said"),
+    [
+        (_log_uniform_squared, "not spread evenly over its orders of magnitude"),
+        (_log_uniform_shuffled_grid, "they look like a grid, not independent draws"),
+        (
+            _log_uniform_mixing_the_global_generator,
+            "two generators with the same seed gave different samples",
+        ),
+        (lambda low, high, size, rng: np.exp(rng.uniform(0, 1, size)), "expected a value in [low"),
+    ],
+)
+def test_log_uniform_off_its_distribution_is_wrong_without_a_guess(answer, said):
+    for seed in range(2):
+        verdict = judge("log_uniform", answer, seed=seed)
+        assert verdict.status == WRONG and said in verdict.message, verdict.message
+        assert "Hint" not in verdict.message
+
+
+def _step(loss_of, *, returned=lambda loss: loss, tag="loss/train"):
+    def training_step(self, batch, batch_idx):
+        X, y = batch
+        loss = loss_of(self(X), y)
+        if tag:
+            self.log(tag, loss, on_step=False, on_epoch=True)
+        return returned(loss)
+
+    return training_step
+
+
+def _sigmoid_bce(z, y):
+    return torch.nn.functional.binary_cross_entropy(torch.sigmoid(z), y)
+
+
+def _stable_bce(z, y):
+    logsigmoid = torch.nn.functional.logsigmoid
+    return -(y * logsigmoid(z) + (1 - y) * logsigmoid(-z)).mean()
+
+
+def test_training_step_with_sigmoid_and_bce_is_wrong_on_confident_logits():
+    for seed in range(2):
+        verdict = judge("training_step", _step(_sigmoid_bce), seed=seed)
+        assert verdict.status == WRONG
+        assert "are confident here" in verdict.message
+        assert "sigmoid rounds to 0 or 1" in verdict.message
+        assert judge("training_step", _step(_stable_bce), seed=seed).status == PASSED
+        bce_module = torch.nn.BCEWithLogitsLoss()
+        assert judge("training_step", _step(bce_module), seed=seed).status == PASSED
+
+
+def _epoch(loss_of):
+    def train_epoch(model, optimizer, X, y, order, batch_size):
+        losses = []
+        for k in range(len(X) // batch_size):
+            batch = order[k * batch_size : (k + 1) * batch_size]
+            optimizer.zero_grad()
+            loss = loss_of(model(X[batch]), y[batch])
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return float(np.mean(losses))
+
+    return train_epoch
+
+
+def test_train_epoch_with_sigmoid_and_bce_is_wrong_on_confident_logits():
+    for seed in range(2):
+        verdict = judge("train_epoch", _epoch(_sigmoid_bce), seed=seed)
+        assert verdict.status == WRONG and "sigmoid rounds to 0 or 1" in verdict.message
+        assert judge("train_epoch", _epoch(_stable_bce), seed=seed).status == PASSED
+    mse = judge("train_epoch", _epoch(torch.nn.functional.mse_loss))
+    assert "not the mean squared error" in mse.message
+
+
+def test_training_step_logging_nothing_or_another_tag_gets_one_message():
+    nothing = judge("training_step", _step(_stable_bce, tag=None)).message
+    other = judge("training_step", _step(_stable_bce, tag="train_loss")).message
+    assert "the step logged nothing; log the loss under the tag" in nothing
+    assert "the step logged 'train_loss'; log the loss under the tag" in other
+    assert "got -1" not in nothing + other
+
+
+def test_training_step_detach_is_not_told_about_item_and_yes_no_reads_yes_no():
+    detached = judge("training_step", _step(_stable_bce, returned=lambda loss: loss.detach()))
+    assert "has no graph" in detached.message and ".item()" not in detached.message
+    item = judge("training_step", _step(_stable_bce, returned=lambda loss: loss.item()))
+    assert "returns a tensor: expected yes, got no" in item.message
+    assert ".item()" in item.message and "1 = yes" not in item.message
+
+
+# ---------------------------------------------------------------- hints about the mistake made
+
+
+def test_changing_x_in_place_is_told_about_x_not_dout():
+    def in_place(dout, x):
+        x[x <= 0] = 0
+        return dout * (x > 0)
+
+    verdict = judge("relu_backward", in_place)
+    assert "changes its argument `x` in place" in verdict.message
+    assert "forward input" in verdict.message and "dout[x <= 0]" not in verdict.message
+
+
+def test_db_as_one_number_is_told_its_shape_not_the_next_layer():
+    verdict = judge("linear_backward", lambda dout, x, W: (dout @ W.T, x.T @ dout, dout.sum()))
+    assert verdict.status == WRONG and "one entry per output unit" in verdict.message
+    assert "next layer" not in verdict.message
+
+
+def test_calculate_gain_without_alpha_is_named():
+    verdict = judge("leaky_relu_gain", lambda alpha: torch.nn.init.calculate_gain("leaky_relu"))
+    assert verdict.message.endswith("calculate_gain('leaky_relu', alpha)")
+    assert "fixed number" not in verdict.message
+
+
+def test_float64_from_double_names_the_conversion_without_blaming_numpy_alone():
+    verdict = judge("polar_features", lambda x: _polar_with_hypot(x.double()))
+    assert verdict.status == WRONG and ".double()" in verdict.message
+
+
+N = 200  # a notebook global an answer may read instead of its arguments
+
+
+def test_a_notebook_global_read_by_a_wrong_answer_is_named():
+    verdict = judge("bce_grad", lambda p, y: (p - y) / (p * (1 - p)) / N)
+    assert "it reads the notebook's N = 200" in verdict.message
+
+
+def test_swapped_sin_and_cos_get_their_hint():
+    def swapped(x):
+        return _polar_with_hypot(x)[:, [1, 0, 3, 2]]
+
+    verdict = judge("polar_features", swapped)
+    assert verdict.message.endswith("cos comes first, then sin: (cos θ, sin θ, cos r, sin r)")
+
+
+def test_sigmoid_on_the_output_gets_its_hint():
+    def with_sigmoid(layers, x):
+        return torch.sigmoid(torch.nn.Sequential(*layers)(x))
+
+    assert "applies the sigmoid" in judge("mlp_forward", with_sigmoid).message
+
+
+def test_no_minus_zero_in_messages():
+    assert engine._difference(-0.0, 1.0, "g", 1e-6) == "g: expected 0, got 1"
+
+
+# ---------------------------------------------------------------- the def cell and the check cell
+
+
+def test_a_your_turn_stub_leaves_the_name_usable_until_its_answer_passes(capsys):
+    from dllab.exercises import your_turn
+
+    @your_turn
+    def he_std(fan_in):
+        raise NotImplementedError  # your code here
+
+    assert he_std(200) == pytest.approx(0.1)  # a later cell runs with the reference
+    assert "uses the reference solution until your answer passes" in capsys.readouterr().out
+    assert "not checked yet" in repr(he_std)
+    assert check("he_std", he_std).status == NOT_ATTEMPTED
+
+    @your_turn
+    def he_std(fan_in):  # noqa: F811 (the student's second attempt)
+        return (2 / fan_in) ** 0.5
+
+    passed = check("he_std", he_std)
+    assert passed is he_std.answer and check("he_std", passed) is passed
+
+
+def test_checking_a_broken_function_after_a_passed_answer_keeps_the_passed_answer(capsys):
+    def relu_backward(dout, x):
+        return dout * (x > 0)
+
+    passed = check("relu_backward", relu_backward)
+    broken = lambda dout, x: dout  # noqa: E731 (lab 2's exercise 2)
+    after = check("relu_backward", broken)
+    out = capsys.readouterr().out
+    assert "✘ relu_backward: wrong" in out and after is passed
+    assert "goes on with your answer that passed its check earlier" in out
+    assert check("relu_backward", after) is passed  # re-running the check cell: passed again
+
+
+def test_a_loss_without_graph_in_train_epoch_is_not_blamed_on_item():
+    def detached(model, optimizer, X, y, order, batch_size):
+        losses = []
+        for k in range(len(X) // batch_size):
+            batch = order[k * batch_size : (k + 1) * batch_size]
+            optimizer.zero_grad()
+            with torch.no_grad():
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    model(X[batch]), y[batch]
+                )
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return sum(losses) / len(losses)
+
+    verdict = judge("train_epoch", detached)
+    assert "no graph to backpropagate through" in verdict.message
+    assert ".item()" not in verdict.message
+
+
+def test_a_division_by_alpha_is_not_told_about_one_minus_alpha_squared():
+    verdict = judge("leaky_relu_gain", lambda alpha: (2 / (alpha + alpha**2)) ** 0.5)
+    assert "raised ZeroDivisionError" in verdict.message and "1 − α²" not in verdict.message

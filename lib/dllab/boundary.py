@@ -96,23 +96,25 @@ def plot_decision_boundary(
     ax.contour(xs, ys, P, levels=[0.5], colors="k", linewidths=1)
     predicted = prob >= 0.5
     truth = y.astype(bool)
-    # Markers that stay visible on both the red and the blue end of the surface.
-    kinds = {
-        "true positive": (predicted & truth, "o", "white"),
-        "true negative": (~predicted & ~truth, "o", "black"),
-        "false positive": (predicted & ~truth, "X", "yellow"),
-        "false negative": (~predicted & truth, "X", "magenta"),
+    # Markers visible on every shade of the surface, dark or pale, red or blue, also for
+    # red-green colour blindness: each has an edge of the opposite lightness to its fill, and
+    # the two errors are light colours that read apart from red and blue alike.
+    kinds = {  # label: (which points, marker, fill, edge)
+        "true positive": (predicted & truth, "o", "white", "black"),
+        "true negative": (~predicted & ~truth, "o", "black", "white"),
+        "false positive": (predicted & ~truth, "X", "cyan", "black"),
+        "false negative": (~predicted & truth, "X", "yellow", "black"),
     }
-    for label, (mask, marker, color) in kinds.items():
+    for label, (mask, marker, color, edge) in kinds.items():
         if mask.any():
             ax.scatter(
                 X[mask, 0],
                 X[mask, 1],
-                s=8,
+                s=12,
                 marker=marker,
                 color=color,
-                edgecolors="black",
-                linewidths=0.3,
+                edgecolors=edge,
+                linewidths=0.6,
                 label=f"{label} ({mask.sum()})",
             )
     ax.set_xlim(xs[0], xs[-1])  # the surface's square; points beyond it are cut off

@@ -6,7 +6,14 @@ runs labs headless and counts verdicts (scripts/check.sh); notebook.py runs a pe
 through a Jupyter kernel.
 """
 
-from dllab.exercises.engine import NOT_ATTEMPTED, PASSED, WRONG, ReferenceAnswer, check
+from dllab.exercises.engine import (
+    NOT_ATTEMPTED,
+    PASSED,
+    WRONG,
+    ReferenceAnswer,
+    check,
+    your_turn,
+)
 
 
 def reference(name: str) -> ReferenceAnswer:
@@ -23,4 +30,12 @@ def reference(name: str) -> ReferenceAnswer:
     return ReferenceAnswer(name, exercises[name].reference, NOT_ATTEMPTED, "from reference()")
 
 
-__all__ = ["NOT_ATTEMPTED", "PASSED", "WRONG", "ReferenceAnswer", "check", "reference"]
+__all__ = [
+    "NOT_ATTEMPTED",
+    "PASSED",
+    "WRONG",
+    "ReferenceAnswer",
+    "check",
+    "reference",
+    "your_turn",
+]

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 PASSED, WRONG, NOT_ATTEMPTED = "passed", "wrong", "not attempted"
+UNCHECKED = "not checked yet"  # a "Your turn" def cell ran, its check cell not yet
 TRIALS = 3  # fresh random inputs per check, after the spec's fixed cases
 
 
@@ -41,7 +42,11 @@ class Exercise:
     a usual mistake's hint is shown instead, as it says more.
     cases: fixed inputs checked before the random ones, each a function () → arguments
     (the edge cases the lab meets: α = 0, one sample, parameters without gradients).
-    in_place: the hint when the function changes one of its arguments.
+    in_place: the hint when the function changes one of its arguments; a dict gives one hint
+    per argument name (with "" for the others).
+    compare(arguments, expected, got) → None, or the difference, where the exercise asks for a
+    property rather than exact values (a sampler: its support and distribution, not one
+    recipe's draws). Usual mistakes are still recognised by their exact results.
     changes: the arguments the function is meant to change (a training step changes the model
     and its optimizer); the others must come back as they were.
     probe(student) → None, or what fails where the lab may call the function but the random
@@ -53,14 +58,21 @@ class Exercise:
     checked: str  # what a pass means, for the verdict
     outputs: tuple = ("result",)  # names of the returned values
     mistakes: dict = field(default_factory=dict)  # hint → a typical wrong implementation
-    raised: dict = field(default_factory=dict)  # part of an error message → hint
+    raised: dict = field(default_factory=dict)  # part of an error message → hint, or
+    # → a function (arguments → hint or None) where the input tells which mistake raised it
     result: Callable | None = None  # (arguments, returned) → what to compare; default: returned
     rtol: float = 1e-6
     contract: Callable | None = None
     cases: tuple = ()
-    in_place: str = "compute a new value instead; the caller still needs the original"
+    in_place: str | dict = "compute a new value instead; the caller still needs the original"
     changes: tuple = ()
     probe: Callable | None = None
+    compare: Callable | None = None
+
+    def in_place_hint(self, arg: str) -> str:
+        if isinstance(self.in_place, dict):
+            return self.in_place.get(arg, self.in_place.get("", Exercise.in_place))
+        return self.in_place
 
 
 @dataclass
@@ -79,6 +91,8 @@ class ReferenceAnswer:
     student's answer did not pass, and what `reference(name)` returns. Calls go through to it."""
 
     calls: dict = {}  # exercise → how often its reference was called, to spot an answer using it
+    answer: Callable | None = None  # the student's function, while it waits for its check
+    _told = False  # whether the note "not checked yet" was printed
 
     def __init__(self, exercise: str, fn: Callable, status: str, origin: str):
         functools.update_wrapper(self, fn)
@@ -86,10 +100,35 @@ class ReferenceAnswer:
 
     def __call__(self, *args, **kwargs):
         ReferenceAnswer.calls[self.exercise] = ReferenceAnswer.calls.get(self.exercise, 0) + 1
+        if self.answer is not None and not self._told:
+            self._told = True
+            print(
+                f"(`{self.exercise}` uses the reference solution until your answer passes its "
+                "check: run the check cell after your def cell)"
+            )
         return self.__wrapped__(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<the reference solution of {self.exercise} ({self.origin})>"
+
+
+def your_turn(fn: Callable) -> ReferenceAnswer:
+    """Decorates the function of a "Your turn" cell: until the check cell after it passes it,
+    the name holds the reference solution, marked, so later cells run even while the body is
+    still `raise NotImplementedError` (or wrong). `check(name, name)` judges the function
+    written in the cell; `name.answer` is that function, to try it by hand."""
+    from dllab.exercises.specs import all_exercises
+
+    exercises = all_exercises()
+    name = getattr(fn, "__name__", None)
+    if name not in exercises:
+        raise ValueError(
+            f"@your_turn decorates an exercise's function; got {name!r}, allowed: "
+            f"{sorted(exercises)}"
+        )
+    held = ReferenceAnswer(name, exercises[name].reference, UNCHECKED, "your answer: " + UNCHECKED)
+    held.answer = fn
+    return held
 
 
 # ---------------------------------------------------------------- describing values
@@ -185,6 +224,16 @@ def is_number(value) -> bool:
 # ---------------------------------------------------------------- comparing results
 
 
+def _fmt(value: float) -> str:
+    """A number for a message: 6 significant digits, and 0 rather than "-0"."""
+    text = f"{float(value):.6g}"
+    return text[1:] if text in ("-0", "-0.0") else text
+
+
+def _yes_no(value) -> str:
+    return "yes" if value else "no"
+
+
 def _difference(expected, got, label, rtol: float, top: bool = True) -> str | None:
     """The first concrete difference between two results, or None when they agree."""
     if isinstance(expected, dict):
@@ -211,6 +260,10 @@ def _difference(expected, got, label, rtol: float, top: bool = True) -> str | No
         return f"{label}: got None — is a `return` missing?"
     if got is None:
         return f"{label}: expected a value, got None"
+    if isinstance(expected, bool | np.bool_):  # a yes/no property of the result
+        if isinstance(got, bool | np.bool_) and bool(got) == bool(expected):
+            return None
+        return f"{label}: expected {_yes_no(expected)}, got {_yes_no(got)}"
     try:
         e, g = as_array(expected), as_array(got)
     except (TypeError, ValueError, RuntimeError):
@@ -222,9 +275,10 @@ def _difference(expected, got, label, rtol: float, top: bool = True) -> str | No
     if close.all():
         return None
     if e.ndim == 0:
-        return f"{label}: expected {e.item():.6g}, got {g.item():.6g}"
+        return f"{label}: expected {_fmt(e.item())}, got {_fmt(g.item())}"
     index = np.unravel_index(np.argmin(close), e.shape)
-    return f"{label} at index {tuple(int(i) for i in index)}: expected {e[index]:.6g}, got {g[index]:.6g}"
+    at = tuple(int(i) for i in index)
+    return f"{label} at index {at}: expected {_fmt(e[index])}, got {_fmt(g[index])}"
 
 
 def _generic_hint(expected, got, batch: int | None) -> str | None:
@@ -310,6 +364,7 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
         except Exception as err:  # a student's bug must not crash the lab
             print(traceback.format_exc())
             hint = next((h for part, h in exercise.raised.items() if part in str(err)), None)
+            hint = hint(shown) if callable(hint) else hint  # a hint that depends on the input
             text = f"raised {type(err).__name__}: {err} (traceback above)"
             return _wrong(name, shown, text + (f". Hint: {hint}" if hint else ""))
         if ReferenceAnswer.calls.get(name, 0) > calls:
@@ -323,7 +378,7 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
                 return _wrong(
                     name,
                     shown,
-                    f"it changes its argument `{arg}` in place. Hint: {exercise.in_place}",
+                    f"it changes its argument `{arg}` in place. Hint: {exercise.in_place_hint(arg)}",
                 )
         if returned is None and reference_returned is not None:
             label = "" if len(exercise.outputs) > 1 else f"{exercise.outputs[0]}: "
@@ -337,16 +392,22 @@ def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
             return _wrong(name, shown, problem)
         try:
             got = _normalize(exercise, args, returned)
-            difference = _difference(expected, got, _label(exercise), exercise.rtol)
+            if exercise.compare:
+                difference = exercise.compare(shown, expected, got)
+            else:
+                difference = _difference(expected, got, _label(exercise), exercise.rtol)
         except Exception:  # a result of a kind the comparison cannot read: the contract says why
             got, difference = None, problem or f"expected numbers, got {kind(returned)}"
         if difference is not None:
             # a usual mistake's hint says most; else what the lab needs, else the difference
             hint = _hint(exercise, fresh, expected, got, shown) if got is not None else ""
+            hint = hint or _globals_hint(student, shown)
             hint = hint or _constant_hint(exercise, student, shown, got, seeds[0])
             return _wrong(name, shown, problem if problem and not hint else difference + hint)
-        if problem:
-            return _wrong(name, shown, problem)
+        if problem:  # the values agree, what the lab needs does not; a usual mistake says most
+            # (with `compare`, a usual mistake can pass it: a grid is spread evenly too)
+            hint = _mistake_hint(exercise, fresh, got) if exercise.compare else ""
+            return _wrong(name, shown, problem + hint)
     if exercise.probe and (problem := exercise.probe(student)):
         return Verdict(name, WRONG, problem)
     n = len(exercise.cases)
@@ -371,18 +432,58 @@ def _constant_hint(exercise: Exercise, student, args: dict, got, seed: int) -> s
         return ""
     if _difference(got, again, "", 1e-12) is None and _difference(got, reference, "", 1e-6):
         shown = describe_inputs(other)
+        try:
+            expected = f" (expected {_fmt(reference)})"
+        except (TypeError, ValueError):
+            expected = ""
         return (
-            f". Hint: it gives the same result with {shown}: compute it from the arguments, "
-            "not from a fixed number written into the function"
+            f". It gives the same result with {shown}{expected}: the result must change "
+            "with the arguments"
         )
     return ""
+
+
+def _names_read(code) -> set:
+    """The global names a function's code (nested functions and lambdas included) reads."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_read(const)
+    return names
+
+
+def _globals_hint(student, args: dict) -> str:
+    """A hint when a wrong answer reads data from the notebook (N, BATCH_SIZE, X) instead of
+    its arguments: the checker calls it with other inputs, so such a value does not fit."""
+    code, scope = getattr(student, "__code__", None), getattr(student, "__globals__", {})
+    if code is None:
+        return ""
+    data = sorted(
+        name
+        for name in _names_read(code) - set(args)
+        if name in scope
+        and "seed" not in name.lower()  # a seed is a constant, not a size or data
+        and isinstance(scope[name], int | np.ndarray | torch.Tensor)
+        and not isinstance(scope[name], bool)
+    )
+    if not data:
+        return ""
+    values = ", ".join(
+        f"{n} = {scope[n]}" if isinstance(scope[n], int) else f"{n} ({kind(scope[n])})"
+        for n in data
+    )
+    return (
+        f". Hint: it reads the notebook's {values}, not only its arguments; the check calls it "
+        "with other inputs (above): take sizes and data from the arguments (e.g. len(x), "
+        "batch_size)"
+    )
 
 
 def _draw(exercise: Exercise, seed: int) -> dict:
     return exercise.inputs(np.random.default_rng(seed))
 
 
-def _hint(exercise: Exercise, fresh, expected, got, args: dict) -> str:
+def _mistake_hint(exercise: Exercise, fresh, got) -> str:
     """ ". Hint: …" for a usual mistake that produces exactly `got`, else ""."""
     for text, mistake in exercise.mistakes.items():
         wrong_args = fresh()
@@ -392,6 +493,14 @@ def _hint(exercise: Exercise, fresh, expected, got, args: dict) -> str:
             continue
         if _difference(wrong, got, "", exercise.rtol) is None:
             return f". Hint: {text}"
+    return ""
+
+
+def _hint(exercise: Exercise, fresh, expected, got, args: dict) -> str:
+    """ ". Hint: …" for a usual mistake that produces exactly `got`, or for a generic one (a
+    flipped sign, a transpose, the batch size), else ""."""
+    if found := _mistake_hint(exercise, fresh, got):
+        return found
     arrays = [v for v in args.values() if isinstance(v, np.ndarray | torch.Tensor) and v.ndim]
     batch = len(arrays[0]) if arrays else None
     both = isinstance(expected, tuple) and isinstance(got, tuple)
@@ -404,6 +513,8 @@ def _hint(exercise: Exercise, fresh, expected, got, args: dict) -> str:
 # ---------------------------------------------------------------- the entry point
 
 _GOES_ON = "The lab goes on with the reference solution"
+_GOES_BACK = "The lab goes on with your answer that passed its check earlier"
+_PASSED: dict = {}  # exercise → the student's answer that passed last, in this kernel
 _RETRY = "to check your answer again, run your `def {name}` cell, then this cell"
 
 
@@ -446,6 +557,8 @@ def check(name: str, student, *, seed: int | None = None):
     if name not in exercises:
         raise ValueError(f"no exercise {name!r}; allowed: {sorted(exercises)}")
     exercise = exercises[name]
+    if isinstance(student, ReferenceAnswer) and student.answer is not None:
+        student = student.answer  # a @your_turn cell: judge the function written there
     if isinstance(student, ReferenceAnswer) and student.exercise == name:
         verdict = _holds_reference(name, student)
         _report(verdict)
@@ -457,8 +570,14 @@ def check(name: str, student, *, seed: int | None = None):
     else:
         verdict = _judge(name, exercise, student, np.random.default_rng(seed))
     if verdict.status == PASSED:
+        _PASSED[name] = student
         _report(verdict)
         return student
+    if name in _PASSED and verdict.status == WRONG:
+        # e.g. a deliberately broken function checked after a passed answer: this verdict is
+        # about it, but the lab keeps the answer that passed rather than the reference
+        _report(verdict, f"{_GOES_BACK}; " + _RETRY.format(name=name) + ".")
+        return _PASSED[name]
     if verdict.status == NOT_ATTEMPTED and not verdict.message:
         verdict.message = (
             f"{_GOES_ON} until you replace the `raise NotImplementedError` line; "
@@ -502,8 +621,9 @@ def torch_result(label: str, value, like: torch.Tensor, why: str) -> str | None:
     if value.dtype != like.dtype:
         return (
             f"{label} is {kind(value)}, but the input is {str(like.dtype)[6:]} and so are the "
-            f"network's weights (mixing them fails with 'must have the same dtype'): compute "
-            f"with torch functions on the input, without numpy or torch.tensor(...)"
+            f"network's weights (mixing them fails with 'must have the same dtype'): keep the "
+            f"input's dtype; a conversion on the way changes it (.double() or .to(...), a "
+            f"detour through numpy, torch.tensor(...) of Python numbers)"
         )
     if value.device != like.device:
         return f"{label} is on {value.device}, the input on {like.device}: keep the result on the input's device"

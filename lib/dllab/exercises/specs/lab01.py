@@ -127,8 +127,12 @@ EXERCISES = {
             ("a", "b", "c", "d"),
         ),
         result=_as_four,
-        in_place="`params -= lr * grads` changes the caller's array; "
-        "return a new one: `return params - lr * grads`",
+        in_place={
+            "params": "`params -= lr * grads` changes the caller's array; "
+            "return a new one: `return params - lr * grads`",
+            "grads": "`grads *= lr` changes the caller's gradients; compute a new array: "
+            "`return params - lr * grads`",
+        },
         mistakes={
             "step against the gradient: params − lr·grads, not +": lambda p, g, lr: p + lr * g,
             "the step is scaled by the learning rate lr": lambda p, g, lr: p - g,

@@ -2,11 +2,17 @@
 
 import numpy as np
 
-from dllab.exercises.engine import Exercise, kind, numpy_result
+from dllab.exercises.engine import Exercise, is_number, kind, numpy_result
 from dllab.scratch import bce_backward as bce_grad
 from dllab.scratch import linear_backward, relu_backward
 
 NUMPY = "the scratch network of this lab works in numpy (the next layer's backward gets it)"
+# what each of linear_backward's results is for, in the scratch network
+USES = {
+    "dx": "the backward of the layer before gets dx as its dout, in numpy",
+    "dW": "the update W -= lr * dW needs a numpy array of W's shape",
+    "db": "the update b -= lr * db needs a numpy array of b's shape, one entry per output unit",
+}
 
 # ---------------------------------------------------------------- inputs and contracts
 
@@ -46,7 +52,13 @@ def _three_arrays(args, returned):
     if not isinstance(returned, tuple | list) or len(returned) != 3:
         return f"expected three arrays, `return dx, dW, db`; got {kind(returned)}"
     for name, value in zip(("dx", "dW", "db"), returned, strict=True):
-        if problem := numpy_result(name, value, args["x"], NUMPY):
+        if name == "db" and is_number(value) and not isinstance(value, np.ndarray):
+            return (
+                f"db is {kind(value)}, one number; b has one entry per output unit, so db is an "
+                f"array of shape ({args['W'].shape[1]},) = (n_out,): sum dout over the batch "
+                "axis only"
+            )
+        if problem := numpy_result(name, value, args["x"], USES[name]):
             return problem
     return None
 
@@ -62,8 +74,13 @@ EXERCISES = {
         "dx = dout where x > 0, else 0",
         outputs=("dx",),
         contract=lambda args, dx: numpy_result("dx", dx, args["dout"], NUMPY),
-        in_place="compute a new array (e.g. `dout * (x > 0)`, not `dout[x <= 0] = 0`): the "
-        "caller still needs the original dout",
+        in_place={
+            "dout": "compute a new array (e.g. `dout * (x > 0)`, not `dout[x <= 0] = 0`): the "
+            "caller still needs the original dout",
+            "x": "compute a new array from x's mask (e.g. `dout * (x > 0)`) without changing x "
+            "(not `x[x <= 0] = 0` or `np.maximum(x, 0, out=x)`): x is the layer's forward "
+            "input, which the caller still needs",
+        },
         mistakes={
             "chain rule: dx = dout · relu'(x); multiply by dout": lambda dout, x: (x > 0).astype(
                 float

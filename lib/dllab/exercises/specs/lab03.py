@@ -103,12 +103,40 @@ def _epoch_inputs(rng):
     }
 
 
+class _Described(nn.Sequential):
+    """A network that says what is special about it in a verdict's "with …" line."""
+
+    described_as = ""
+
+
+def _confident_epoch():
+    """A network whose logits are confident (up to about ±30), some on the wrong side: there
+    the sigmoid rounds to 0 or 1 in float32, and sigmoid + binary_cross_entropy gives another
+    loss than binary_cross_entropy_with_logits (lab 2 shows why)."""
+    rng = np.random.default_rng(19)
+    args = _epoch_inputs(rng)
+    layers = list(args["model"])
+    model = _Described(*layers)
+    with torch.no_grad():
+        z = model(args["X"])
+        layers[-1].weight.mul_(30 / z.std())
+        layers[-1].bias.sub_(model(args["X"]).mean())
+        z = model(args["X"])
+    model.described_as = (
+        f"a network whose logits are confident here, from {z.min():.0f} to {z.max():.0f}"
+    )
+    args["model"] = model
+    args["optimizer"] = torch.optim.Adam(model.parameters(), lr=0.05)
+    return args
+
+
 def _loss_is_a_number(args, returned):
     """The lab prints the mean loss and plots it: it must be a plain number."""
     if isinstance(returned, torch.Tensor):
+        graph = ", and this tensor keeps every minibatch's graph" if returned.requires_grad else ""
         return (
             f"the mean loss is {kind(returned)}; add up loss.item() (a float) instead: the lab "
-            "prints and plots the losses, and a tensor would also keep every minibatch's graph"
+            f"prints and plots the losses{graph}"
         )
     if not is_number(returned):
         return f"the mean loss should be one number (a float), got {kind(returned)}"
@@ -135,12 +163,14 @@ def _last(losses):
     return losses[-1]
 
 
-def _epoch_with(model, optimizer, X, y, order, batch_size, *, zero=True, step_each=True, **kw):
+def _epoch_with(
+    model, optimizer, X, y, order, batch_size, *, zero=True, step_each=True, loss_of=None, **kw
+):
     losses = []
     for X_batch, y_batch in _batches(X, y, order, batch_size, **kw):
         if zero and step_each:
             optimizer.zero_grad()
-        loss = F.binary_cross_entropy_with_logits(model(X_batch), y_batch)
+        loss = (loss_of or F.binary_cross_entropy_with_logits)(model(X_batch), y_batch)
         loss.backward()
         if step_each:
             optimizer.step()
@@ -157,7 +187,11 @@ EXERCISES = {
         "the output equals applying the layers in order",
         outputs=("output",),
         contract=_output_tensor,
-        in_place="leave the list of layers as it is (no pop or remove): loop over it",
+        in_place={
+            "layers": "leave the list of layers as it is (no pop or remove): loop over it",
+            "x": "compute new tensors (`x = layer(x)` gives the name a new tensor; an in-place "
+            "operation such as `x.relu_()` or `x += …` changes the caller's input)",
+        },
         mistakes={
             "return the output of the last layer, not the input x": lambda layers, x: x,
             "apply every layer, not only the first": lambda layers, x: layers[0](x),
@@ -165,6 +199,10 @@ EXERCISES = {
                 layers[-1](layers[-3](layers[-5](x)))
             ),
             "apply every layer, the last one too": lambda layers, x: mlp_forward(layers[:-1], x),
+            "return the last layer's output as it is, the logits: the loss "
+            "(binary_cross_entropy_with_logits) applies the sigmoid": lambda layers, x: (
+                torch.sigmoid(mlp_forward(layers, x))
+            ),
         },
         raised={
             "shapes cannot be multiplied": "a layer got an input of the wrong width: apply the layers "
@@ -197,6 +235,12 @@ EXERCISES = {
             "the features are in the order (cos θ, sin θ, cos r, sin r)": lambda x: _polar(
                 x.norm(dim=1), torch.atan2(x[:, 1], x[:, 0])
             ),
+            "cos comes first, then sin: (cos θ, sin θ, cos r, sin r)": lambda x: _polar(
+                torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)
+            )[:, [1, 0, 3, 2]],
+            "for r too, cos comes first, then sin: (cos θ, sin θ, cos r, sin r)": lambda x: _polar(
+                torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)
+            )[:, [0, 1, 3, 2]],
             "put the four features side by side, as columns: torch.stack([...], dim=1) is "
             "(N, 4)": lambda x: torch.cat(
                 [f.unsqueeze(0) for f in _polar(torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)).T]
@@ -215,7 +259,27 @@ EXERCISES = {
         result=_loss_and_weights,
         contract=_loss_is_a_number,
         changes=("model", "optimizer"),
+        cases=(_confident_epoch,),
         mistakes={
+            "sigmoid + binary_cross_entropy is the same loss only while the logits are "
+            "moderate: for confident logits the sigmoid rounds to 0 or 1 and the log is clipped "
+            "at −100 (lab 2); use F.binary_cross_entropy_with_logits on the logits": lambda *a: (
+                _mean(
+                    _epoch_with(
+                        *a, loss_of=lambda z, y: F.binary_cross_entropy(torch.sigmoid(z), y)
+                    )
+                )
+            ),
+            "the model returns logits; binary_cross_entropy_with_logits applies the sigmoid "
+            "itself": lambda *a: _mean(
+                _epoch_with(
+                    *a, loss_of=lambda z, y: F.binary_cross_entropy_with_logits(torch.sigmoid(z), y)
+                )
+            ),
+            "the loss of a classifier is the binary cross-entropy "
+            "(F.binary_cross_entropy_with_logits), not the mean squared error": lambda *a: _mean(
+                _epoch_with(*a, loss_of=F.mse_loss)
+            ),
             "call optimizer.zero_grad() before each backward pass: otherwise each step uses "
             "the gradients of all earlier minibatches added up": lambda *a: _mean(
                 _epoch_with(*a, zero=False)
@@ -235,7 +299,9 @@ EXERCISES = {
         raised={
             "should be between 0 and 1": "the model returns logits: use "
             "F.binary_cross_entropy_with_logits, not binary_cross_entropy",
-            "does not require grad": "call loss.backward() on the loss tensor, before .item()",
+            "does not require grad": "the loss has no graph to backpropagate through: compute "
+            "it from model(X[batch]) with torch functions, without torch.no_grad(), .detach() "
+            "or torch.tensor(...) on the way, and call loss.backward() on that tensor",
         },
         rtol=1e-5,
     ),

@@ -1,5 +1,7 @@
 """Exercises of lab 5 (weight initialization): references, random inputs and the usual mistakes."""
 
+from torch import nn
+
 from dllab.exercises.engine import Exercise, number_result
 from dllab.weight_init import gain, kaiming_std, xavier_std
 
@@ -101,7 +103,12 @@ EXERCISES = {
                 2**0.5 / (1 + alpha**2)
             ),
             _PLUS: lambda alpha: (2 / (1 - alpha**2)) ** 0.5,
+            "calculate_gain('leaky_relu') uses its default slope 0.01 unless you pass α: "
+            "calculate_gain('leaky_relu', alpha)": lambda alpha: nn.init.calculate_gain(
+                "leaky_relu"
+            ),
         },
-        raised={"division by zero": _PLUS},
+        # at α = 1 only 1 − α² is 0; at α = 0 another mistake divides by α
+        raised={"division by zero": lambda args: _PLUS if args["alpha"] == 1 else None},
     ),
 }

@@ -35,7 +35,7 @@ def _range_inputs(rng):
     return {
         "low": float(10 ** rng.uniform(-6, -2)),
         "high": float(10 ** rng.uniform(-1, 1)),
-        "size": int(rng.integers(200, 400)),
+        "size": int(rng.integers(2000, 4000)),  # enough draws to judge their distribution
         "rng": _generator(int(rng.integers(2**32))),
     }
 
@@ -65,6 +65,66 @@ def _samples_contract(args, returned):
         return (
             f"the samples have shape {returned.shape}; the search needs one draw per "
             f"configuration, shape (size,) = ({args['size']},)"
+        )
+    return None
+
+
+def _log_uniform_compare(args, expected, got):
+    """What the exercise asks of the samples, whatever the recipe: all within [low, high], and
+    spread evenly on a log scale as independent draws are (a Kolmogorov–Smirnov distance
+    within chance for `size` draws: above 3/√size by chance with probability about 3e-8, below
+    0.25/√size, as a grid is, about as rarely)."""
+    low, high = args["low"], args["high"]
+    x = np.asarray(got, dtype=float)
+    outside = ~(np.isfinite(x) & (x >= low * (1 - 1e-12)) & (x <= high * (1 + 1e-12)))
+    if outside.any():
+        i = int(np.argmax(outside))
+        return (
+            f"samples at index ({i},): expected a value in [low, high) = [{low:.4g}, "
+            f"{high:.4g}), got {x[i]:.6g} ({int(outside.sum())} of {len(x)} lie outside)"
+        )
+    u = np.sort((np.log(x) - np.log(low)) / (np.log(high) - np.log(low)))
+    n = len(u)
+    ks = max(np.max(np.arange(1, n + 1) / n - u), np.max(u - np.arange(n) / n))
+    if n >= 100 and ks < 0.25 / np.sqrt(n):  # by chance with probability about 3e-8
+        return (
+            f"samples: they follow log-uniform's spread more closely than {n} random draws do "
+            f"(the largest gap between the share of samples below a value and log-uniform's is "
+            f"{ks:.2g}, below {0.25 / np.sqrt(n):.2g}): they look like a grid, not independent "
+            "draws"
+        )
+    if ks <= 3 / np.sqrt(n):
+        return None
+    middle = np.sqrt(low * high)
+    return (
+        f"samples: all lie in [low, high), but they are not spread evenly over its orders of "
+        f"magnitude: {np.mean(x < middle):.0%} lie below the geometric midpoint √(low·high) = "
+        f"{middle:.4g} (expected about 50%); the largest gap between the share of samples below "
+        f"a value and log-uniform's is {ks:.3f}, more than chance allows for {n} draws "
+        f"({3 / np.sqrt(n):.3f})"
+    )
+
+
+def _same_seed_same_samples(student):
+    """The search is reproducible only if the samples come from rng alone: the same seed must
+    give the same samples, another seed other samples."""
+    try:
+        first, again, other = (
+            np.asarray(student(1e-4, 1.0, 16, np.random.default_rng(seed)), dtype=float)
+            for seed in (7, 7, 8)
+        )
+    except Exception:
+        return None  # its errors showed on the inputs already
+    if not np.array_equal(first, again):
+        return (
+            "two generators with the same seed gave different samples (e.g. log_uniform(1e-4, "
+            "1, 16, np.random.default_rng(7)) twice): draw only from rng, so that the same seed "
+            "gives the same search"
+        )
+    if np.array_equal(first, other):
+        return (
+            "generators with the seeds 7 and 8 gave the same samples: draw them from rng, so "
+            "that another seed gives another search"
         )
     return None
 
@@ -118,22 +178,46 @@ def _step_inputs(rng):
     }
 
 
+def _confident_step():
+    """Confident logits (|z| up to about 30), some on the wrong side: where the sigmoid rounds to
+    0 or 1 in float32 and sigmoid + binary_cross_entropy gives another loss than the logits
+    version (lab 2 shows why)."""
+    rng = np.random.default_rng(19)
+    module = _module(rng)
+    X = torch.as_tensor(rng.normal(0, 2, (32, 2)), dtype=torch.float32)
+    y = torch.as_tensor(rng.integers(0, 2, (32, 1)), dtype=torch.float32)
+    with torch.no_grad():  # logits spread over about ±30, centred on 0
+        output = module.model.layers.output
+        z = module(X)
+        output.weight.mul_(30 / z.std())
+        output.bias.sub_(module(X).mean())
+        z = module(X)
+    module.described_as = (
+        f"a small LightningModule whose logits self(X) are confident here, from "
+        f"{z.min():.0f} to {z.max():.0f}"
+    )
+    return {"self": module, "batch": (X, y), "batch_idx": 0}
+
+
 def _loss_of(returned):
     """Lightning takes the loss itself, or a dict with the loss under "loss"."""
     return returned["loss"] if isinstance(returned, dict) and "loss" in returned else returned
 
 
 def _step_result(args, returned):
-    """The loss, the logged loss/train (−1 when none), 1 when the result is a scalar tensor
-    with its graph, 1 when every .grad is untouched (backward is the Trainer's job)."""
+    """The loss; the logged loss/train (the loss itself when nothing is logged under that
+    name: the contract says so, naming what was logged); whether the result is a tensor,
+    whether it has its graph; whether every .grad is untouched (backward is the Trainer's job)."""
     module = args["self"]
     returned = _loss_of(returned)
     is_tensor = isinstance(returned, torch.Tensor)
+    loss = float(returned.detach()) if is_tensor else float(returned)
     return (
-        float(returned.detach()) if is_tensor else float(returned),
-        module.logged.get("loss/train", -1.0),
-        float(is_tensor and returned.ndim == 0 and returned.requires_grad),
-        float(all(p.grad is None for p in module.parameters())),
+        loss,
+        module.logged.get("loss/train", loss),
+        is_tensor,
+        bool(is_tensor and returned.requires_grad),
+        all(p.grad is None for p in module.parameters()),
     )
 
 
@@ -146,6 +230,17 @@ def _step_contract(args, returned):
         )
     if returned.ndim != 0:
         return f"the step returns {kind(returned)}; return the mean loss, a scalar (shape ())"
+    if not returned.requires_grad:
+        return (
+            "the loss it returns has no graph (requires_grad is False: it was detached, or "
+            "computed under torch.no_grad()); return the loss as computed from self(X): the "
+            "Trainer calls backward() on it"
+        )
+    if any(p.grad is not None for p in args["self"].parameters()):
+        return (
+            "after the step the parameters have gradients: backward() was called; leave "
+            "backward() and the optimizer to the Trainer, which calls them after training_step"
+        )
     logged, options = args["self"].logged, args["self"].options
     if "loss/train" not in logged:
         names = ", ".join(repr(n) for n in logged) or "nothing"
@@ -184,11 +279,13 @@ EXERCISES = {
         outputs=(
             "loss",
             "logged loss/train",
-            "returns a scalar tensor with its graph (1 = yes)",
-            "every .grad still None (1 = yes)",
+            "returns a tensor",
+            "the returned loss has its graph",
+            "every .grad still None",
         ),
         result=_step_result,
         contract=_step_contract,
+        cases=(_confident_step,),
         changes=("self",),  # self.log records what was logged
         mistakes={
             "return the loss tensor itself: Lightning calls backward() on it, which a float "
@@ -200,12 +297,17 @@ EXERCISES = {
             ),
             "the model returns logits; binary_cross_entropy_with_logits applies the sigmoid "
             "itself": _step_with(lambda z, y: _bce(torch.sigmoid(z), y)),
+            "sigmoid + binary_cross_entropy is the same loss only while the logits are "
+            "moderate: for confident logits the sigmoid rounds to 0 or 1 and the log is clipped "
+            "at −100 (lab 2); use F.binary_cross_entropy_with_logits on the logits": _step_with(
+                lambda z, y: F.binary_cross_entropy(torch.sigmoid(z), y)
+            ),
+            "the loss of a classifier is the binary cross-entropy "
+            "(F.binary_cross_entropy_with_logits), not the mean squared error": _step_with(
+                F.mse_loss
+            ),
             "the arguments are (logits, targets): binary_cross_entropy_with_logits(self(X), y)": (
                 _step_with(lambda z, y: _bce(y, z))
-            ),
-            'log the loss under the name "loss/train": self.log("loss/train", loss, '
-            "on_step=False, on_epoch=True); TensorBoard and early stopping look for that name": (
-                _step_with(_bce, log=False)
             ),
         },
         raised={
@@ -219,9 +321,12 @@ EXERCISES = {
     "log_uniform": Exercise(
         log_uniform,
         _range_inputs,
-        "exp of uniform draws between log(low) and log(high), taken from the given rng",
+        "samples lie in [low, high), spread evenly over its orders of magnitude (a "
+        "Kolmogorov–Smirnov test), drawn from the given rng: the same seed gives the same samples",
         outputs=("samples",),
         contract=_samples_contract,
+        compare=_log_uniform_compare,
+        probe=_same_seed_same_samples,
         cases=(_lab_range,),
         changes=("rng",),  # drawing from a generator advances it
         mistakes={
