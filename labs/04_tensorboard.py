@@ -20,7 +20,7 @@ from torch.utils.tensorboard import SummaryWriter
 import dllab
 from dllab.data import spiral, split
 from dllab.display import format_table, plot_loss_curves
-from dllab.exercises import check
+from dllab.exercises import check, your_turn
 from dllab.metrics import evaluate
 from dllab.models import MLP
 from dllab.session import finish_run, start_run
@@ -74,6 +74,7 @@ print({name: len(part[0]) for name, part in splits.items()}, f"pictures span ±{
 
 # %%
 # YOUR TURN: log_losses
+@your_turn
 def log_losses(writer, history, epoch):
     """Add this epoch's loss/train and loss/valid scalars to `writer` at step `epoch`."""
     raise NotImplementedError  # your code here
@@ -92,6 +93,7 @@ log_losses = check("log_losses", log_losses)
 
 # %%
 # YOUR TURN: log_gradients
+@your_turn
 def log_gradients(writer, model, epoch):
     """Add a histogram grads/<name> of each parameter's gradient to `writer` at step `epoch`."""
     raise NotImplementedError  # your code here

@@ -29,7 +29,7 @@ import dllab
 from dllab.boundary import decision_boundary
 from dllab.data import spiral, split
 from dllab.display import format_table
-from dllab.exercises import check
+from dllab.exercises import check, your_turn
 from dllab.lightning import ddp, search
 from dllab.lightning.module import SpiralMLP, loaders
 from dllab.lightning.plots import plot_search
@@ -106,6 +106,7 @@ print(f"{len(data['train'])} minibatches of {BATCH_SIZE} per epoch (the last par
 
 # %%
 # YOUR TURN: training_step
+@your_turn
 def training_step(self, batch, batch_idx):
     """batch = (X: (B, 2), y: (B, 1)) → the mean BCE-with-logits loss, a scalar tensor."""
     raise NotImplementedError  # your code here
@@ -247,6 +248,7 @@ for path in sorted(run.rglob("*")):
 
 # %%
 # YOUR TURN: log_uniform
+@your_turn
 def log_uniform(low, high, size, rng):
     """size draws with log(x) ~ U(log low, log high) → numpy array (size,), float64."""
     raise NotImplementedError  # your code here

@@ -576,7 +576,14 @@ def test_bench_runs_and_reports(tmp_path):
 @pytest.mark.script
 @pytest.mark.parametrize(
     "stem",
-    ["01_gradient_descent", "02_backpropagation", "03_spiral", "05_weight_initialization"],
+    [
+        "01_gradient_descent",
+        "02_backpropagation",
+        "03_spiral",
+        "04_tensorboard",
+        "05_weight_initialization",
+        "06_lightning_search",
+    ],
 )
 def test_stub_def_cells_leave_the_names_usable_without_their_checks(stem, tmp_path):
     """A student who runs a stub's def cell and skips its check cell: every later cell still
