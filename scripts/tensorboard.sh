@@ -33,7 +33,7 @@ if [[ $# -eq 1 ]]; then # a folder the user names must exist: a typo should not 
     fi
     source=(--logdir "$logdir")
 else
-    logdir="$(cd "$REPO" && "$VPY" -c 'from dllab.session import runs_root; print(runs_root())')"
+    logdir="$("$VPY" "$REPO/lib/dllab/labs.py" runs)"
     mkdir -p "$logdir"
     spec="$("$VPY" -m dllab.tbviews spec "$logdir")"
     "$VPY" -m dllab.tbviews list "$logdir"
@@ -59,9 +59,15 @@ for port in range(first, first + 50):
 PY
 )"
 [[ -n "$port" ]] || die "no free port between $first and $((first + 49))"
+# TensorBoard looks up the name localhost before serving, whatever --host says.
+"$VPY" -c 'import socket; socket.getaddrinfo("localhost", None)' 2>/dev/null ||
+    die "the name localhost does not resolve on this machine, and TensorBoard needs it;" \
+        "add the line '127.0.0.1 localhost' to /etc/hosts"
 [[ "$port" == "$first" ]] || echo "tensorboard.sh: port $first is taken; using port $port instead"
 echo "TensorBoard on $logdir: http://127.0.0.1:$port/ (Ctrl-C to stop)"
 # exec: the signal reaches TensorBoard itself; --load_fast=false keeps it one process, no helper left.
 # --samples_per_plugin: TensorBoard keeps only 10 images per tag unless told; lab 4 logs 13.
+# Its notice "TensorFlow installation not found" is left out: TensorBoard needs no TensorFlow here,
+# and a student would take the line for an error.
 exec "$VENV/bin/tensorboard" "${source[@]}" --host 127.0.0.1 --port "$port" --load_fast=false \
-    --samples_per_plugin images=100
+    --samples_per_plugin images=100 2> >(grep -v --line-buffered 'TensorFlow installation not found' >&2)
