@@ -3,7 +3,7 @@ mid-search, the parent terminated (SIGTERM) or killed (SIGKILL), a full disk for
 and two searches that create the same new study at the same moment. Nothing finished is lost.
 
 Every test is bounded in time (timeouts) and uses tiny trials (128 points per class, 2 steps; 30
-steps where a search must still be running when the fault strikes).
+steps and 6 trials where a search must still be running when the fault strikes).
 """
 
 import json
@@ -25,8 +25,10 @@ from dllab.lightning import search, workers
 from dllab.lightning import storage as st
 
 TINY = ["--points", "128", "--steps", "2", "--seed", "3"]
-# Trials long enough (30 steps) that a search of 12 is still running when the fault strikes.
+# Trials long enough (30 steps) that a search of TRIALS is still running when the fault strikes
+# (after 2 finished trials, 2 workers need 2 more rounds of trials to reach 6).
 SLOWER = ["--points", "128", "--steps", "30", "--seed", "3"]
+TRIALS = 6
 COMPLETE = optuna.trial.TrialState.COMPLETE
 
 
@@ -88,7 +90,7 @@ def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_pa
                 "--workers",
                 2,
                 "--trials",
-                12,
+                TRIALS,
                 "--storage",
                 url,
                 "--run-dir",
@@ -115,13 +117,13 @@ def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_pa
         assert summary["storage_error"].startswith("OperationalError")
         server.start()  # the database comes back
         before = finished(url)
-        assert 2 <= len(before) < 12 and summary["complete"] <= len(before)
+        assert 2 <= len(before) < TRIALS and summary["complete"] <= len(before)
         done = subprocess.run(resume_words(err), capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stdout + done.stderr
         after = finished(url)
-    assert len(after) == 12
+    assert len(after) == TRIALS
     assert all(after[n] == before[n] for n in before)  # nothing finished lost or changed
-    assert [s["complete"] for s in summaries(run_dir)][-1] == 12
+    assert [s["complete"] for s in summaries(run_dir)][-1] == TRIALS
     print(f"database stopped: {len(before)} finished before, {len(after)} after, lost 0")
 
 
@@ -134,7 +136,7 @@ def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_tr
     url = f"sqlite:///{run_dir / 'study.db'}"
     first = subprocess.Popen(
         search_command(
-            "--workers", 2, "--trials", 12, "--run-dir", run_dir, "--new", settings=SLOWER
+            "--workers", 2, "--trials", TRIALS, "--run-dir", run_dir, "--new", settings=SLOWER
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -150,7 +152,7 @@ def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_tr
     finally:
         first.kill()
     before = finished(url)
-    assert 2 <= len(before) < 12
+    assert 2 <= len(before) < TRIALS
     if sig == signal.SIGTERM:
         assert first.returncode == 128 + signal.SIGTERM
         assert "Traceback" not in out + err
@@ -160,13 +162,13 @@ def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_tr
     else:
         assert not summaries(run_dir)  # a killed parent writes nothing; the resume does
         command = search_command(
-            "--workers", 2, "--trials", 12, "--run-dir", run_dir, settings=SLOWER
+            "--workers", 2, "--trials", TRIALS, "--run-dir", run_dir, settings=SLOWER
         )
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     after = finished(url)
-    assert len(after) == 12 and all(after[n] == before[n] for n in before)
-    assert summaries(run_dir)[-1]["complete"] == 12
+    assert len(after) == TRIALS and all(after[n] == before[n] for n in before)
+    assert summaries(run_dir)[-1]["complete"] == TRIALS
     name = signal.Signals(sig).name
     print(f"parent {name}: {len(before)} finished before, {len(after)} after, lost 0")
 
