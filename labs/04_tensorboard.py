@@ -8,9 +8,10 @@
 # - compare three learning rates side by side;
 # - know which TensorBoard tab answers which question.
 #
-# The setup is lab 3's: two spirals (2,000 points per class), the MLP [20, 15, 10, 5] with
-# ReLU, Adam, 1,000 epochs. Logging is a callback of lab 3's training loop, `fit`: a
-# function of this lab that `fit` calls after every epoch, so nothing about training changes.
+# The setup is lab 3's (two spirals, the MLP [20, 15, 10, 5] with ReLU, Adam, 1,000 epochs),
+# with 2,000 points per class as in the lecture's TensorBoard notebook (lab 3 has 4,000).
+# Logging is a callback of lab 3's training loop, `fit`: a function of this lab that `fit`
+# calls after every epoch, so nothing about training changes.
 
 # %%
 import numpy as np
@@ -268,8 +269,9 @@ dllab.show(fig, "valid_loss", run)
 # `lib/dllab/tblog.py`.
 #
 # 1. Add a fourth learning rate, 0.03. Where does it land in the Scalars and HParams tabs?
-# 2. In the Histograms tab, compare `grads/layers.hidden1.weight` for lr = 0.001 and
-#    lr = 0.1 at the last epoch. Which is wider, and why?
+# 2. The text above says that with lr = 0.1 the ReLUs are dead. Find the evidence yourself:
+#    in the Distributions tab, from which epoch on is `grads/layers.hidden1.weight` flat at 0,
+#    and what does `loss/train` do from that epoch on?
 # 3. Log the learning rate itself as a scalar (`writer.add_scalar` in `log_epoch`) and add a
 #    `torch.optim.lr_scheduler.StepLR` that halves it every 200 epochs.
 #

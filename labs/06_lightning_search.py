@@ -364,8 +364,9 @@ print(f"the grid's best loss over the random search's best: {grid_best / random_
 # them. The random trials are spread over the whole range of learning rates and trace how the
 # loss depends on it. The lines printed above give each search's best, the random trials that
 # beat the grid's best and how many times lower the random search ended (a ratio above 1: the
-# random search won). On the left, the lead can change hands: 16 trials are few, and with few
-# steps per trial every trial stays near a guess and luck decides.
+# random search won). On the left, each search's best validation loss so far after each trial:
+# the lead can change hands, for 16 trials are few, and with few steps per trial every trial
+# stays near a guess and luck decides.
 #
 # ### In TensorBoard
 # Each search is a view of its own: `./scripts/tensorboard.sh` with the search's folder (this

@@ -154,7 +154,7 @@ if ! "$VPY" "$REPO/scripts/locks.py" check --quiet "$LOCK"; then
     if [[ -f "$VENV/.dllab-cpu" ]]; then
         size="about 0.4 GB to download (PyTorch's CPU build), 1.6 GB on disk"
     elif [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 ]]; then
-        size="about 3 GB to download (PyPI's PyTorch for Linux is the CUDA build), 5.5 GB on disk; without an NVIDIA GPU, stop (Ctrl-C) and run scripts/setup.sh --cpu for 0.4 GB"
+        size="about 3 GB to download (PyPI's PyTorch for Linux is the CUDA build), 5.4 GB on disk; without an NVIDIA GPU, stop (Ctrl-C) and run scripts/setup.sh --cpu for 0.4 GB"
     else
         size="about 0.4 GB to download, 1.6 GB on disk"
     fi

@@ -23,7 +23,7 @@ first="${TB_PORT:-6006}"
 if [[ $# -eq 1 ]]; then # a folder the user names must exist: a typo should not serve nothing
     logdir="$1"
     [[ -e "$logdir" ]] || die "logdir '$logdir' does not exist; allowed: an existing folder" \
-        "(e.g. runs/04_tensorboard), or no argument for all runs"
+        "(e.g. runs/04_tensorboard), or no argument for the newest run of each lab"
     [[ -d "$logdir" ]] || die "logdir '$logdir' exists but is not a directory"
     n="$("$VPY" -m dllab.tbviews count "$logdir")"
     if ((n > 40)); then
@@ -32,6 +32,7 @@ if [[ $# -eq 1 ]]; then # a folder the user names must exist: a typo should not 
         "$VPY" -m dllab.tbviews list | sed -n '/^Other views/,$p'
     fi
     source=(--logdir "$logdir")
+    serving="$logdir"
 else
     logdir="$("$VPY" "$REPO/lib/dllab/labs.py" runs)"
     mkdir -p "$logdir"
@@ -39,9 +40,13 @@ else
     "$VPY" -m dllab.tbviews list "$logdir"
     if [[ -n "$spec" ]]; then
         source=(--logdir_spec "$spec")
+        serving="the default view above"
         echo "(runs started after this are not in the default view: restart, or serve their folder)"
-    else
+    else # no lab run yet outside searches: serve whatever there is (trials too), or an empty runs/
         source=(--logdir "$logdir")
+        serving="$logdir"
+        echo "(the default view is empty: serving everything in $logdir, search trials included;" \
+            "runs added later appear too)"
     fi
 fi
 
@@ -64,7 +69,7 @@ PY
     die "the name localhost does not resolve on this machine, and TensorBoard needs it;" \
         "add the line '127.0.0.1 localhost' to /etc/hosts"
 [[ "$port" == "$first" ]] || echo "tensorboard.sh: port $first is taken; using port $port instead"
-echo "TensorBoard on $logdir: http://127.0.0.1:$port/ (Ctrl-C to stop)"
+echo "TensorBoard on $serving: http://127.0.0.1:$port/ (Ctrl-C to stop)"
 # exec: the signal reaches TensorBoard itself; --load_fast=false keeps it one process, no helper left.
 # --samples_per_plugin: TensorBoard keeps only 10 images per tag unless told; lab 4 logs 13.
 # Its notice "TensorFlow installation not found" is left out: TensorBoard needs no TensorFlow here,

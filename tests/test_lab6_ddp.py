@@ -10,6 +10,7 @@ import time
 
 import psutil
 import pytest
+import torch
 
 from dllab.lightning import ddp
 
@@ -68,7 +69,10 @@ def test_two_processes_split_every_epoch_and_learn_like_one_on_loopback(tmp_path
         (["--processes", "3", "--batch-size", "32"], "--batch-size 32 must be divisible by"),
         (["--points", "100"], "--points must be at least 128 per class"),
         (["--epochs", "0"], "--epochs must be a positive int, got 0"),
-        (["--accelerator", "cuda", "--processes", "64"], "at most the"),
+        (
+            ["--accelerator", "cuda", "--processes", "64"],
+            "at most the" if torch.cuda.device_count() else "it has no GPU that torch can use",
+        ),
         (["--nodes", "2"], "--nodes 2 must be run on every machine under torchrun or SLURM"),
         (["--out", "{tmp}"], "which holds one"),  # an earlier result.json stays
         (["--out", "{tmp}/file/x"], "--out must be a folder this user can write"),
@@ -106,3 +110,11 @@ def test_nodes_without_the_other_machine_give_up_after_the_timeout(tmp_path):
     assert "did not all meet within --timeout 5 s" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()  # the folder it made for the result is gone again
+
+
+@pytest.mark.parametrize(("gpus", "message"), [(0, "it has no GPU"), (1, "at most the 1 GPU(s)")])
+def test_cuda_processes_are_counted_against_the_gpus(gpus, message, capsys, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: gpus)
+    with pytest.raises(SystemExit) as stop:
+        ddp.main(["--accelerator", "cuda", "--processes", "2"])
+    assert stop.value.code == 2 and message in capsys.readouterr().err

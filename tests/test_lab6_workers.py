@@ -55,6 +55,10 @@ def finished(url, study="spiral"):
         (["--study", ""], "--study must be a plain name"),
         (["--storage", "nonsense"], "--storage must be a database URL"),
         (["--storage", "redis://host/0"], "--storage must be a URL like sqlite:///"),
+        (
+            ["--storage", "sqlite:////nonexistent-dllab/x/study.db"],
+            "the folder '/nonexistent-dllab/x' does not exist",
+        ),
     ],
 )
 def test_bad_arguments_are_named_before_anything_starts(args, message, tmp_path, capsys):
@@ -62,6 +66,18 @@ def test_bad_arguments_are_named_before_anything_starts(args, message, tmp_path,
         workers.main([*args, "--run-dir", str(tmp_path / "new"), "--new"])
     assert stop.value.code == 2 and message in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # nothing created
+
+
+def test_new_without_a_run_dir_says_what_was_given(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        workers.main([*TINY, "--new"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--new must be given with --run-dir DIR" in err and err.rstrip().endswith(
+        "got --new alone"
+    )
+    assert not list(tmp_path.iterdir())
 
 
 def test_the_command_line_names_its_subcommands(capsys):
@@ -128,6 +144,12 @@ def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_
     assert len(after) >= 6
     assert all(after[number] == before[number] for number in before)  # nothing lost or redone
     assert "finished trials" in done.stdout and list(run_dir.glob("summary-spiral-*.json"))
+    # While it runs, the parent says how far the study is, each time a trial finishes.
+    progress = [
+        int(line.split()[1]) for line in done.stdout.splitlines() if " of 6 trials finished" in line
+    ]
+    assert progress[0] == len(before) and progress[-1] == len(after)
+    assert progress == sorted(set(progress))
 
 
 # ---------------------------------------------------------------- PostgreSQL on loopback

@@ -151,6 +151,7 @@ def test_tensorboard_serves_default_runs_creating_it_and_stops(tmp_path):
     proc, got, printed = start_tensorboard(None, port, env={"LAB_RUNS_DIR": str(logdir)})
     try:
         assert got == port and logdir.is_dir() and f"TensorBoard on {logdir}:" in printed
+        assert f"the default view is empty: serving everything in {logdir}" in printed
         assert wait_for_http(got, proc) == 200
     finally:
         printed += stop_cleanly(proc, logdir)

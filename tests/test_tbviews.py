@@ -101,6 +101,7 @@ def test_tensorboard_sh_default_view_enables_every_run(tmp_path):
             assert line, f"tensorboard.sh ended early:\n{printed}"
             printed += line
         assert "search trials: 16" in printed and "Default view" in printed
+        assert "TensorBoard on the default view above: http://127.0.0.1:" in printed
         port = int(printed.split("http://127.0.0.1:")[1].split("/")[0])
         runs, deadline = [], time.monotonic() + 90
         while len(runs) < 4 and time.monotonic() < deadline:

@@ -273,7 +273,7 @@ def main(argv=None) -> int:
         help="seconds the processes wait for each other (other machines) before giving up "
         "(default 120)",
     )
-    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--epochs", type=int, default=15, help="epochs (default 15)")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--points", type=int, default=1000, help="spiral points per class")
     p.add_argument("--loops", type=float, default=1.5, help="turns of each spiral arm")
@@ -302,10 +302,15 @@ def main(argv=None) -> int:
         validate.number("--loops", args.loops, positive=True)
         validate.number("--timeout", args.timeout, positive=True)
         world = args.processes * args.nodes
-        if args.accelerator == "cuda" and args.processes > torch.cuda.device_count():
+        gpus = torch.cuda.device_count()
+        if args.accelerator == "cuda" and gpus == 0:
+            validate.fail(
+                "--accelerator", "cpu on this machine (it has no GPU that torch can use)", "cuda"
+            )
+        if args.accelerator == "cuda" and args.processes > gpus:
             validate.fail(
                 "--processes with --accelerator cuda",
-                f"at most the {torch.cuda.device_count()} GPU(s) this machine has (one per GPU)",
+                f"at most the {gpus} GPU(s) this machine has (one per GPU)",
                 str(args.processes),
                 hint="use --accelerator cpu for CPU processes",
             )

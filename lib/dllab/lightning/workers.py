@@ -115,7 +115,11 @@ def check_arguments(args) -> None:
     if args.storage is not None:
         st.check_url(args.storage)
     if args.new and not args.run_dir:
-        validate.fail("--new", "given with --run-dir DIR (without it a new folder is made)", "")
+        validate.fail(
+            "--new",
+            "given with --run-dir DIR (without --run-dir every search makes a new folder)",
+            "--new alone",
+        )
 
 
 def settings(args) -> dict:
@@ -345,7 +349,7 @@ def parent(args) -> int:
     workers = [
         subprocess.Popen([*command, "--worker", str(i)], env=env) for i in range(args.workers)
     ]
-    rows, storage_error, stop_sent = None, None, None
+    rows, storage_error, stop_sent, shown = None, None, None, None
     while any(w.poll() is None for w in workers):
         if stop["signal"] and stop_sent is None:
             stop_sent = time.monotonic()
@@ -356,6 +360,7 @@ def parent(args) -> int:
             for w in workers:
                 w.kill()
         rows, storage_error = _look(study, rows, storage_error)
+        shown = _progress(rows, args.trials, shown)
         _sleep_until_one_exits(workers, POLL)
     codes = [w.wait() for w in workers]
     rows, storage_error = _look(study, rows, storage_error)
@@ -417,6 +422,15 @@ def parent(args) -> int:
     if stop["signal"]:
         return 128 + signal.Signals[stop["signal"]].value
     return 1
+
+
+def _progress(rows, wanted: int, shown):
+    """Print a line when the number of finished trials changed since `shown`; the number."""
+    values = [r["value"] for r in rows or [] if r["state"] == "COMPLETE"]
+    if rows is not None and len(values) != shown:
+        best = f"; best validation loss so far {min(values):.4f}" if values else ""
+        print(f"search: {len(values)} of {wanted} trials finished{best}", flush=True)
+    return len(values) if rows is not None else shown
 
 
 def _look(study, rows, error):
