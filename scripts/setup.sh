@@ -179,7 +179,7 @@ if ! "$VPY" "$REPO/scripts/locks.py" check --quiet "$LOCK"; then
 fi
 
 # The project itself, editable: no download (--no-index), built with the locked setuptools.
-say "installing dllab from lib/ (editable)"
+say "installing dllab from $REPO/lib (editable: this checkout's code is what the environment imports)"
 "$VPY" -m pip install --quiet --disable-pip-version-check --no-index --no-build-isolation \
     -c "$LOCK" -e "$REPO[dev]"
 
