@@ -2,6 +2,7 @@ import os
 import re
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -136,7 +137,10 @@ def test_doctor_report_and_banner(monkeypatch):
     assert facts["dllab"].endswith(os.path.join("lib", "dllab"))
     assert facts["cuda_available"] is torch.cuda.is_available()
     line = doctor.banner(facts)
-    assert "\n" not in line and f"torch {torch.__version__}" in line
+    # The build as setup.sh names it, from torch's metadata: PyPI's CUDA wheel says 2.13.0 there
+    # where torch.__version__ says 2.13.0+cu130.
+    built = "CPU build" if torch.version.cuda is None else f"CUDA {torch.version.cuda} build"
+    assert "\n" not in line and f"torch {metadata.version('torch')} ({built})" in line
 
 
 def test_doctor_hints_when_driver_visible_but_no_cuda(monkeypatch):

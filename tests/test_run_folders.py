@@ -1,6 +1,7 @@
 """Run folders at a course's scale: unique under races, and an unfinished run is marked as such."""
 
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -133,21 +134,37 @@ def test_a_run_whose_files_cannot_be_closed_stays_unfinished(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [earlier.name, "lr0.01-unfinished"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root (CI runs as root)")
+def _limit_file_size():
+    """In the child: files may not grow past 64 KiB, and a write past that fails (EFBIG)
+    instead of killing the process (SIGXFSZ): the disk is full as far as this process sees."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
 def test_a_real_full_disk_leaves_the_run_unfinished(tmp_path):
+    """Writes that really fail in the kernel: a 64 KiB tmpfs as root (as CI runs), for any
+    other user the same through a file size limit (no mount without root)."""
     disk = tmp_path / "disk"
     disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)]).returncode:
-        pytest.skip("this container may not mount a tmpfs")
+    script = WRITER.replace("time.sleep(0.001)", "writer.add_text('pad', 'x' * 4000, epoch)")
+    mounted = os.geteuid() == 0 and not subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True
+    ).returncode
     try:
-        script = WRITER.replace("time.sleep(0.001)", "writer.add_text('pad', 'x' * 4000, epoch)")
         done = subprocess.run(
-            [sys.executable, "-c", script, str(disk)], capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", script, str(disk)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=None if mounted else _limit_file_size,
         )
         assert done.returncode != 0
+        expected = "No space left on device" if mounted else "File too large"
+        assert expected in done.stderr, done.stderr
         assert [p.name for p in disk.iterdir()] == ["lr0.01-unfinished"]
     finally:
-        subprocess.run(["umount", str(disk)], check=True)
+        if mounted:
+            subprocess.run(["umount", str(disk)], check=True)
 
 
 def test_lab_sh_lists_only_the_folders_of_its_own_run(tmp_path):
