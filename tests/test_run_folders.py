@@ -147,9 +147,12 @@ def test_a_real_full_disk_leaves_the_run_unfinished(tmp_path):
     disk = tmp_path / "disk"
     disk.mkdir()
     script = WRITER.replace("time.sleep(0.001)", "writer.add_text('pad', 'x' * 4000, epoch)")
-    mounted = os.geteuid() == 0 and not subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True
-    ).returncode
+    mounted = (
+        os.geteuid() == 0
+        and not subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)], capture_output=True
+        ).returncode
+    )
     try:
         done = subprocess.run(
             [sys.executable, "-c", script, str(disk)],
