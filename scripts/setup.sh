@@ -95,9 +95,28 @@ fingerprint() {
 }
 stamp="$VENV/.dllab-setup"
 want="$(fingerprint)"
-if [[ -x "$VPY" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
-    [[ "$(cat "$KERNEL_CONFIG" 2>/dev/null)" == "$KERNEL_CONFIG_TEXT" ]] &&
-    "$VPY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('dllab') is None)" 2>/dev/null; then
+up_to_date() {
+    [[ -x "$VPY" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
+        [[ "$(cat "$KERNEL_CONFIG" 2>/dev/null)" == "$KERNEL_CONFIG_TEXT" ]] &&
+        "$VPY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('dllab') is None)" 2>/dev/null
+}
+if up_to_date; then
+    ((quiet)) || say "up to date ($VENV)"
+    exit 0
+fi
+# Two scripts started at once on a machine not yet set up (two terminals, the README's two
+# searches) must not run pip into one environment together: one waits for the other (a lock
+# that the system ends with its holder, even one killed with kill -9), then looks again.
+lock_file="${TMPDIR:-/tmp}/dllab-setup-$(printf '%s' "$VENV" | sha256sum | cut -c1-16).lock"
+lock_python="${PYTHON:-python3}"
+if command -v "$lock_python" >/dev/null 2>&1 && exec 9>>"$lock_file"; then
+    # flock on fd 9, which this shell keeps open: the lock lasts until setup ends.
+    if ! "$lock_python" -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)' 2>/dev/null; then
+        say "another setup of $VENV is running (a second script started at the same time?); waiting for it"
+        "$lock_python" -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX)'
+    fi
+fi
+if up_to_date; then # the other setup made it
     ((quiet)) || say "up to date ($VENV)"
     exit 0
 fi

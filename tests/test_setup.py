@@ -23,6 +23,9 @@ FAKE_PYTHON = """#!/usr/bin/env bash
 # heartbeat.py runs the command after its `--` (this fake again), which is what gets logged.
 case "$1" in */heartbeat.py) while [[ "$1" != -- ]]; do shift; done; shift; exec "$@" ;; esac
 echo "$*" >>"$FAKE_LOG"
+if [[ "$1 $2 $3" == "-m pip install" && -n "${FAKE_PIP_SECONDS:-}" ]]; then
+    echo "pip starts" >>"$FAKE_LOG"; sleep "$FAKE_PIP_SECONDS"; echo "pip ends" >>"$FAKE_LOG"
+fi
 case "$1" in
     -c) case "$2" in *sysconfig*) echo "$FAKE_SITE" ;; *find_spec*) exit 1 ;;
         *"version('torch')"*) [[ -z "${FAKE_TORCH:-}" ]] || echo "$FAKE_TORCH" ;; esac ;;
@@ -88,6 +91,26 @@ def test_first_setup_says_what_and_how_big_then_installs_with_progress(tmp_path)
     assert (venv / ".dllab-setup").is_file()
     config = (venv / "etc/ipython/ipython_kernel_config.py").read_text()
     assert '"%autoreload 2"' in config and '["autoreload"]' in config
+
+
+def test_two_setups_at_once_never_run_pip_together(tmp_path):
+    """Two scripts started together on a machine not yet set up: one setup waits for the other."""
+    venv, log = fake_venv(tmp_path)
+    env = {**os.environ, **setup_env(venv, log), "FAKE_PIP_SECONDS": "1"}
+    env.pop("DLLAB_CONTAINER", None)
+    setups = [
+        subprocess.Popen(
+            [REPO / "scripts/setup.sh"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]  # fmt: skip
+    outputs = [p.communicate(timeout=120) for p in setups]
+    assert [p.returncode for p in setups] == [0, 0], outputs
+    marks = [line for line in log.read_text().splitlines() if line.startswith("pip ")]
+    assert marks and marks == ["pip starts", "pip ends"] * (len(marks) // 2)  # never overlapping
+    waited = [out for out, _ in outputs if "another setup of" in out]
+    assert len(waited) == 1 and f"another setup of {venv} is running" in waited[0]
 
 
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
