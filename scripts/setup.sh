@@ -108,10 +108,18 @@ fi
 # searches) must not run pip into one environment together: one waits for the other (a lock
 # that the system ends with its holder, even one killed with kill -9), then looks again.
 lock_file="${TMPDIR:-/tmp}/dllab-setup-$(printf '%s' "$VENV" | sha256sum | cut -c1-16).lock"
+# flock on fd 9, which this shell keeps open: the lock lasts until setup ends. Exit status 75:
+# another setup holds it; any other failure (no usable Python yet) leaves setup unlocked, and the
+# checks below name the problem.
 lock_python="${PYTHON:-python3}"
-if command -v "$lock_python" >/dev/null 2>&1 && exec 9>>"$lock_file"; then
-    # flock on fd 9, which this shell keeps open: the lock lasts until setup ends.
-    if ! "$lock_python" -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)' 2>/dev/null; then
+if exec 9>>"$lock_file"; then
+    status=0
+    "$lock_python" -c 'import fcntl, sys
+try:
+    fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except BlockingIOError:
+    sys.exit(75)' 2>/dev/null || status=$?
+    if ((status == 75)); then
         say "another setup of $VENV is running (a second script started at the same time?); waiting for it"
         "$lock_python" -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX)'
     fi
