@@ -548,8 +548,10 @@ print(
 # `lib/dllab/lightning/module.py` and `log_uniform` in `lib/dllab/lightning/search.py`.
 #
 # 1. Train the Lightning MLP with `precision="bf16-mixed"`. Is the accuracy the same?
-# 2. Give the grid 3 values of the learning rate only (keep width, depth and batch size
-#    fixed): 3 trials. How does it compare with 3 random trials?
+# 2. Search the learning rate alone, with width 32, depth 3 and batch size 64 fixed: a grid of
+#    3 learning rates (log-spaced over `search.LR_RANGE`) against 3 from `log_uniform`, each
+#    trained with `search.run_configs` as above. Which finds the lower validation loss, and
+#    does the answer change with another `SEED`?
 # 3. Run `./scripts/search.sh --workers 2 --trials 30`, stop it with Ctrl-C half-way, and run
 #    the command it prints. How many finished trials does the study hold, and how many did the
 #    second run add?
