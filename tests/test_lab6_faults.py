@@ -218,6 +218,28 @@ def test_full_disk_leaves_no_summary_file_and_the_resume_writes_one(tmp_path):
     print(f"full disk: {len(before)} finished before, {len(finished(url))} after, lost 0")
 
 
+def test_a_trial_whose_worker_died_before_its_first_heartbeat_is_failed_and_redone(tmp_path):
+    """The database went away between a trial's creation and its first heartbeat: the trial stays
+    RUNNING without heartbeats, which Optuna's stale check passes over. The next search fails it
+    instead of waiting for it forever, and runs a trial in its place."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    study = st.open_study(url, "spiral", {"steps": 1})
+    with pytest.warns(UserWarning, match="Heartbeat"):  # ask() outside optimize, on purpose
+        orphan = study.ask()  # RUNNING, no heartbeat, its objective never started
+    deadline = time.monotonic() + 60
+    search.run_until(
+        study,
+        lambda t: t.suggest_float("x", 0, 1),
+        1,
+        poll=0.05,
+        stop=lambda: time.monotonic() > deadline,
+        unstarted_after=0.5,
+    )
+    states = {t.number: t.state for t in study.get_trials()}
+    assert states[orphan.number] == optuna.trial.TrialState.FAIL
+    assert list(states.values()).count(COMPLETE) == 1
+
+
 def test_summary_write_is_atomic_and_never_replaces_one(tmp_path):
     started = workers.datetime(2026, 1, 2, 3, 4, 5)
     first = workers.write_summary(tmp_path, "spiral", {"a": 1}, started)

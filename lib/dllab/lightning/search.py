@@ -12,6 +12,7 @@ many, can share one study in a database: `python -m dllab.lightning search` (wor
 import os
 import time
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -147,22 +148,41 @@ def suggest(trial) -> dict:
     return params
 
 
-def run_until(study, objective, n_trials: int, *, poll: float = 0.5, stop=lambda: False) -> None:
+def run_until(
+    study,
+    objective,
+    n_trials: int,
+    *,
+    poll: float = 0.5,
+    stop=lambda: False,
+    unstarted_after: float = 60,
+) -> None:
     """Run trials of `study` with `objective` until it holds n_trials finished ones, never more,
     even with other workers on the same study.
 
     A trial counts when fewer than n_trials trials before it (by number) are finished or running;
     one that does not is ended at once as pruned (user attribute "surplus"). While the finished
     and running trials together reach n_trials, this worker waits: a running one may still fail
-    (its worker killed: marked failed once its heartbeat is stale, and retried). Returns early
-    when stop() is true (checked between trials).
+    (its worker killed: marked failed once its heartbeat is stale, and retried). A running trial
+    that never started its objective (no user attribute "started") after `unstarted_after`
+    seconds is failed too: its worker died between creating it and its first heartbeat (the
+    database went away), and Optuna's heartbeat check passes over a trial without heartbeats.
+    Returns early when stop() is true (checked between trials).
     """
     import optuna
     from optuna.trial import TrialState
 
     live = (TrialState.COMPLETE, TrialState.RUNNING)
 
+    def fail_unstarted():
+        now = datetime.now()
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            started = t.datetime_start or now
+            if "started" not in t.user_attrs and (now - started).total_seconds() > unstarted_after:
+                study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+
     def counted(trial):
+        trial.set_user_attr("started", True)
         ahead = sum(t.number < trial.number for t in study.get_trials(deepcopy=False, states=live))
         if ahead >= n_trials:
             trial.set_user_attr("surplus", True)
@@ -178,6 +198,7 @@ def run_until(study, objective, n_trials: int, *, poll: float = 0.5, stop=lambda
         if states.count(TrialState.COMPLETE) >= n_trials:
             return
         if len(states) >= n_trials:
+            fail_unstarted()
             time.sleep(poll)
             continue
         study.optimize(counted, n_trials=1)
