@@ -20,24 +20,26 @@ first="${TB_PORT:-6006}"
     die "TB_PORT='$first' is not a port; allowed: a number from 1024 to 65000"
 
 "$REPO/scripts/setup.sh" --if-needed
+# As a file: `python -m dllab.tbviews` would import the package, and with it torch (seconds).
+tbviews=("$VPY" "$REPO/lib/dllab/tbviews.py")
 if [[ $# -eq 1 ]]; then # a folder the user names must exist: a typo should not serve nothing
     logdir="$1"
     [[ -e "$logdir" ]] || die "logdir '$logdir' does not exist; allowed: an existing folder" \
         "(e.g. runs/04_tensorboard), or no argument for the newest run of each lab"
     [[ -d "$logdir" ]] || die "logdir '$logdir' exists but is not a directory"
-    n="$("$VPY" -m dllab.tbviews count "$logdir")"
+    n="$("${tbviews[@]}" count "$logdir")"
     if ((n > 40)); then
         echo "tensorboard.sh: $logdir holds $n runs; above 40 TensorBoard ticks none of them:" \
             "tick runs in its run list, or serve a smaller folder:"
-        "$VPY" -m dllab.tbviews list | sed -n '/^Other views/,$p'
+        "${tbviews[@]}" list "$("$VPY" "$REPO/lib/dllab/labs.py" runs)" | sed -n '/^Other views/,$p'
     fi
     source=(--logdir "$logdir")
     serving="$logdir"
 else
     logdir="$("$VPY" "$REPO/lib/dllab/labs.py" runs)"
     mkdir -p "$logdir"
-    spec="$("$VPY" -m dllab.tbviews spec "$logdir")"
-    "$VPY" -m dllab.tbviews list "$logdir"
+    spec="$("${tbviews[@]}" spec "$logdir")"
+    "${tbviews[@]}" list "$logdir"
     if [[ -n "$spec" ]]; then
         source=(--logdir_spec "$spec")
         serving="the default view above"

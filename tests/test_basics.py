@@ -163,11 +163,12 @@ def test_doctor_runs_as_module():
     assert bad.returncode == 2 and "usage" in bad.stderr
 
 
-def test_the_lab_registry_answers_without_importing_torch():
-    """lab.sh asks labs.py for the labs and runs/ before anything heavy: standard library only."""
+def _run_stdlib_only(script: str, *args: str) -> str:
+    """Run lib/dllab/<script> as a file; its output, after checking that it imported none of
+    torch, numpy, matplotlib and the dllab package (what makes a script start at once)."""
     code = (
-        "import runpy, sys; sys.argv = ['labs.py', 'runs']; "
-        "runpy.run_path('lib/dllab/labs.py', run_name='__main__')"
+        f"import runpy, sys; sys.argv = {[script, *args]!r}; "
+        f"runpy.run_path('lib/dllab/{script}', run_name='__main__')"
     )
     probe = (
         "import atexit, sys; atexit.register(lambda: print(sorted("
@@ -182,8 +183,21 @@ def test_the_lab_registry_answers_without_importing_torch():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(runs_root())
     assert done.stderr.strip() == "[]"
+    return done.stdout.strip()
+
+
+def test_the_lab_registry_answers_without_importing_torch():
+    """lab.sh asks labs.py for the labs and runs/ before anything heavy: standard library only."""
+    assert _run_stdlib_only("labs.py", "runs") == str(runs_root())
+
+
+def test_tensorboard_views_are_worked_out_without_importing_torch(tmp_path):
+    """tensorboard.sh asks tbviews.py for the default view before TensorBoard starts."""
+    run = tmp_path / "04_tensorboard" / "20260101-000000" / "lr0.01"
+    run.mkdir(parents=True)
+    (run / "events.out.tfevents.1.host").write_bytes(b"")
+    assert _run_stdlib_only("tbviews.py", "spec", str(tmp_path)) == f"lab4:{run.parent}"
 
 
 def test_doctor_names_the_torch_build_from_its_metadata():

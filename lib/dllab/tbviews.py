@@ -6,9 +6,10 @@ argument serves the newest execution of each lab, search trials left out (a hand
 named lab4/lr0.01, lab6/lightning/version_0, …), and prints the other views: all runs of a lab,
 and each search's trials (random, grid, each Optuna study) with a table of their own.
 
-    python -m dllab.tbviews spec [root]    the --logdir_spec of the default view (one line)
-    python -m dllab.tbviews list [root]    the default view's runs and the other views, for people
-    python -m dllab.tbviews count LOGDIR   how many runs TensorBoard finds in LOGDIR
+    python lib/dllab/tbviews.py spec [root]  the --logdir_spec of the default view (one line)
+    python lib/dllab/tbviews.py list [root]  the default view's runs and the other views, for people
+    python lib/dllab/tbviews.py count LOGDIR how many runs TensorBoard finds in LOGDIR
+(run as a file, it imports the standard library only: tensorboard.sh starts at once)
 """
 
 import re
@@ -129,9 +130,12 @@ def main(argv) -> int:
     if argv[0] == "count":
         print(len(runs_in(argv[1])))
         return 0
-    from dllab.session import runs_root
+    if len(argv) > 1:
+        root = Path(argv[1])
+    else:
+        from dllab.labs import runs_root
 
-    root = Path(argv[1]) if len(argv) > 1 else runs_root()
+        root = runs_root()
     print(spec(default_view(root)) if argv[0] == "spec" else describe(root))
     return 0
 
