@@ -221,6 +221,23 @@ def lab2_differences(text: str) -> dict:
     return {name: float(v) for name, v in rows[:6]}
 
 
+def run_quick_script(tmp_path, stem: str, source: str, timeout=600) -> subprocess.CompletedProcess:
+    """`source` (a lab changed by a test) run as a script in quick mode from labs/, its runs in
+    tmp_path; it must succeed."""
+    script = tmp_path / f"{stem}.py"
+    script.write_text(source)
+    done = subprocess.run(
+        [sys.executable, script],
+        capture_output=True,
+        text=True,
+        cwd=LABS,
+        env={**os.environ, "LAB_QUICK": "1", "LAB_RUNS_DIR": str(tmp_path / "runs")},
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
 def _cell(cells, marker: str) -> str:
     (source,) = [c.source for c in cells if c.cell_type == "code" and marker in c.source]
     return source
@@ -254,17 +271,8 @@ def test_lab2_exercises_conclusions_hold_after_any_history(tmp_path):
             attempt(numeric, "numerical check"),
         ]
     )
-    script = tmp_path / "02_backpropagation.py"
-    script.write_text(source + "\n\n# %%\n" + experiment)
-    done = subprocess.run(
-        [sys.executable, script],
-        capture_output=True,
-        text=True,
-        cwd=LABS,
-        env={**os.environ, "LAB_QUICK": "1", "LAB_RUNS_DIR": str(tmp_path / "runs")},
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    experiment_script = source + "\n\n# %%\n" + experiment
+    done = run_quick_script(tmp_path, "02_backpropagation", experiment_script, timeout=300)
     double, broken = done.stdout.split("=== double", 1)[1].split("=== broken relu_backward")
     assert "all agree with autograd to 1e-12 (PyTorch in torch.float64)" in double
     changed = {name for name, v in lab2_differences(broken).items() if v > 1e-6}
@@ -594,16 +602,6 @@ def test_stub_def_cells_leave_the_names_usable_without_their_checks(stem, tmp_pa
         check_cell = f'{name} = check("{name}", {name})'
         assert check_cell in source and f"# YOUR TURN: {name}\n@your_turn\n" in source
         source = source.replace(check_cell, f"print(repr({name}))")
-    script = tmp_path / f"{stem}.py"
-    script.write_text(source)
-    done = subprocess.run(
-        [sys.executable, script],
-        capture_output=True,
-        text=True,
-        cwd=LABS,
-        env={**os.environ, "LAB_QUICK": "1", "LAB_RUNS_DIR": str(tmp_path / "runs")},
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_quick_script(tmp_path, stem, source)
     for name in names:
         assert f"<the reference solution of {name} (your answer: not checked yet)>" in done.stdout
