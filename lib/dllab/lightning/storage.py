@@ -43,10 +43,11 @@ def check_url(url: str) -> str:
         raise ValueError(f"--storage must be a URL like {allowed}, got {masked(url)!r}")
     if scheme == "sqlite" and not parsed.database:
         raise ValueError(f"--storage {url!r} names no file; allowed: {allowed}")
-    if scheme == "sqlite" and not Path(parsed.database).expanduser().parent.is_dir():
+    folder = Path(parsed.database).expanduser().parent if scheme == "sqlite" else None
+    if folder and not folder.is_dir():
         raise ValueError(
-            f"--storage {url!r}: the folder {str(Path(parsed.database).parent)!r} does not exist;"
-            " allowed: an SQLite file in an existing folder (SQLite creates the file, not folders)"
+            f"--storage {url!r}: the folder {str(folder)!r} does not exist; allowed: an SQLite"
+            " file in an existing folder (SQLite creates the file, not folders)"
         )
     if scheme != "sqlite" and not (parsed.host and parsed.database):
         raise ValueError(
