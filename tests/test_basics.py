@@ -192,6 +192,20 @@ def test_the_lab_registry_answers_without_importing_torch():
     assert _run_stdlib_only("labs.py", "runs") == str(runs_root())
 
 
+def test_importing_the_lab_registry_loads_the_standard_library_only():
+    """`import dllab.labs` in a fresh interpreter (as the benchmark and check.sh do): the package
+    dllab itself must not pull in torch, numpy or matplotlib on the way."""
+    probe = (
+        "import sys; before = set(sys.modules); import dllab.labs; "
+        "new = {m.split('.')[0] for m in set(sys.modules) - before}; "
+        "print(sorted(new - set(sys.stdlib_module_names)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "['dllab']"
+
+
 def test_tensorboard_views_are_worked_out_without_importing_torch(tmp_path):
     """tensorboard.sh asks tbviews.py for the default view before TensorBoard starts."""
     run = tmp_path / "04_tensorboard" / "20260101-000000" / "lr0.01"
