@@ -2,7 +2,8 @@
 
 lab.sh, check.sh, the benchmark and the tests all ask this module, so adding a lab means adding
 its file (and its spec, exercises/specs/labNN.py); nothing else lists the labs. Standard library
-only: scripts/lab.sh runs this file with the system Python before the environment exists:
+only, and so is `import dllab.labs`: scripts/lab.sh runs this file with any Python 3.11+ (the
+system's, before the environment exists), and the benchmark answers at once:
     python3 lib/dllab/labs.py list             one line per lab: number, stem, title
     python3 lib/dllab/labs.py resolve ARG ...  the paths of labs given by number, name or "all"
     python3 lib/dllab/labs.py runs             the folder that holds every lab's runs
