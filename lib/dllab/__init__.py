@@ -6,22 +6,22 @@ before anything else, starts without torch and matplotlib.
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
+if TYPE_CHECKING:  # for editors: what dllab.<name> is, without importing torch at run time
+    from dllab.display import progress_wanted, show
+    from dllab.session import get_device, is_quick, new_run_dir, pick, set_seed
+
+__all__ = ["get_device", "is_quick", "new_run_dir", "pick", "progress_wanted", "set_seed", "show"]
 # name: the module of dllab that holds it
-_HOMES = {
-    "get_device": "session",
-    "is_quick": "session",
-    "new_run_dir": "session",
-    "pick": "session",
-    "set_seed": "session",
-    "progress_wanted": "display",
-    "show": "display",
-}
-
-__all__ = sorted(_HOMES)
+_HOMES = {name: "display" if name in ("progress_wanted", "show") else "session" for name in __all__}
 
 
 def __getattr__(name: str):
     if name in _HOMES:
         return getattr(importlib.import_module(f"dllab.{_HOMES[name]}"), name)
     raise AttributeError(f"module 'dllab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
