@@ -20,9 +20,14 @@ from torch import nn
 from tqdm.auto import trange
 
 import dllab
-from dllab.boundary import decision_boundary, legend_below, plot_spiral
 from dllab.data import radius_split, spiral, split
-from dllab.display import format_table, plot_loss_curves
+from dllab.display import (
+    decision_boundary,
+    format_table,
+    legend_below,
+    plot_loss_curves,
+    plot_spiral,
+)
 from dllab.exercises import check, your_turn
 from dllab.metrics import evaluate, predict_proba
 from dllab.models import MLP, Features

@@ -20,12 +20,12 @@ from torch.utils.tensorboard import SummaryWriter
 
 import dllab
 from dllab.data import spiral, split
-from dllab.display import format_table, plot_loss_curves
+from dllab.display import boundary_image, format_table, plot_loss_curves
 from dllab.exercises import check, your_turn
 from dllab.metrics import evaluate
 from dllab.models import MLP
 from dllab.session import finish_run, start_run
-from dllab.tblog import boundary_image, log_graph, log_hparams, log_parameters
+from dllab.tblog import log_graph, log_hparams, log_parameters
 from dllab.train import fit
 
 # %%

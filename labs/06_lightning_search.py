@@ -26,13 +26,11 @@ import torch
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 import dllab
-from dllab.boundary import decision_boundary
 from dllab.data import spiral, split
-from dllab.display import format_table
+from dllab.display import decision_boundary, format_table, plot_search
 from dllab.exercises import check, your_turn
 from dllab.lightning import ddp, search
 from dllab.lightning.module import SpiralMLP, loaders
-from dllab.lightning.plots import plot_search
 from dllab.metrics import evaluate
 from dllab.tblog import lightning_logger, log_hparams
 

@@ -9,8 +9,11 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
-# The registry of labs (standard library only, so it answers before the environment exists).
-registry() { python3 "$REPO/lib/dllab/labs.py" "$@"; }
+# The registry of labs (standard library only, so it answers before the environment exists):
+# run by the environment's Python when there is one, which starts faster than a python3 shim.
+registry() {
+    if [[ -x "$VPY" ]]; then "$VPY" "$REPO/lib/dllab/labs.py" "$@"; else python3 "$REPO/lib/dllab/labs.py" "$@"; fi
+}
 
 [[ $# -ge 1 ]] || { usage >&2; echo >&2; echo "Labs:" >&2; registry list >&2; exit 2; }
 case "$1" in -h | --help) usage; echo; echo "Labs:"; registry list; exit 0 ;; esac

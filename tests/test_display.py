@@ -1,4 +1,5 @@
-"""Line plots: curves that coincide stay tellable apart, the legend stays off the data."""
+"""The figures: curves that coincide stay tellable apart, legends stay off the data, markers
+stay visible on every background."""
 
 import numpy as np
 import pytest
@@ -40,7 +41,7 @@ def test_plot_curves_keeps_its_labels_and_rejects_an_unknown_legend_place():
 
 
 def test_search_figure_keeps_its_legend_below_both_panels_and_tells_coinciding_searches_apart():
-    from dllab.lightning.plots import plot_search
+    from dllab.display import plot_search
 
     trials = ([0.1, 0.01, 0.001, 0.0001], [0.5, 0.33, 0.25, 0.2])  # (lr per trial, losses)
     runs = {"Optuna random": trials, "Optuna tpe": trials}  # the same points, as TPE's start
@@ -66,8 +67,8 @@ def test_boundary_markers_have_an_edge_of_the_opposite_lightness_to_their_fill()
     marker has a light edge, a light one a dark edge."""
     import torch
 
-    from dllab.boundary import decision_boundary
     from dllab.data import spiral
+    from dllab.display import decision_boundary
 
     X, y = spiral(200, seed=1)
     model = torch.nn.Linear(2, 1)

@@ -4,10 +4,10 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from torch.utils.tensorboard import SummaryWriter
 
 from dllab.data import spiral, split
+from dllab.display import boundary_image
 from dllab.models import MLP
 from dllab.session import finish_run, new_run_dir, start_run
 from dllab.tblog import (
-    boundary_image,
     lightning_logger,
     log_gradients,
     log_graph,

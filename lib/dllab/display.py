@@ -1,4 +1,10 @@
-"""Display: show a figure (inline in a kernel, a PNG file in a script), line plots, text tables."""
+"""Display: every figure of the labs, and text tables.
+
+show: a figure inline in a kernel, a PNG file in a script. Then the figures, each a function that
+takes numbers and returns a matplotlib Figure: line plots (loss curves, curves against x), the
+plane of a 2-D classifier (its points, probability surface and decision boundary), and lab 6's
+search figure. One line-style list (LINESTYLES) serves them all.
+"""
 
 import numbers
 import os
@@ -172,6 +178,272 @@ def plot_curves(
     _check_curves(curves, n=len(x))
     series = {label: (x, values) for label, values in curves.items()}
     return _lines(series, xlabel=xlabel, ylabel=ylabel, title=title, legend=legend)
+
+
+# ---------------------------------------------------------------- the plane of a 2-D classifier
+
+
+def probability_grid(model, lim: float, *, steps: int = 200):
+    """P(class 1) on a grid over [−lim, lim]².  → xs: (steps,), ys: (steps,), P: (steps, steps)."""
+    import torch  # here, not above: a figure of numbers needs no torch
+
+    from dllab.metrics import predict_proba
+
+    validate.number("lim", lim, positive=True)
+    validate.integer("steps", steps, minimum=2)
+    xs = np.linspace(-lim, lim, steps, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, xs)
+    with torch.no_grad():
+        P = predict_proba(model, np.column_stack([gx.ravel(), gy.ravel()]), batch_size=8192)
+    return xs, xs, P.reshape(steps, steps)
+
+
+CLASS_COLORS = ("tab:blue", "tab:orange")
+
+
+def plot_spiral(X, y, *, lim: float, title: str = ""):
+    """Scatter of the two classes.  X: (N, 2), y: (N,) in {0, 1}. The legend sits below the axes."""
+    validate.array("X", X, columns=2)
+    y = validate.labels("y", y, n=len(X))
+    validate.number("lim", lim, positive=True)
+    fig, ax = plt.subplots(figsize=(5, 5.6))
+    for label, color in enumerate(CLASS_COLORS):
+        points = X[y == label]
+        ax.scatter(points[:, 0], points[:, 1], s=3, color=color, label=f"class {label}")
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title, fontsize=10)
+    legend_below(ax)
+    return fig
+
+
+def legend_below(ax, *, ncol: int = 2, fontsize: float = 8) -> None:
+    """The axes' legend centred under its x label, off the data."""
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.13),
+        ncol=ncol,
+        fontsize=fontsize,
+        markerscale=2,
+        frameon=False,
+    )
+    ax.figure.subplots_adjust(bottom=0.2)
+
+
+def plot_decision_boundary(
+    xs,
+    ys,
+    P,
+    X,
+    y,
+    prob,
+    *,
+    metrics: dict | None = None,
+    title: str = "",
+    points: str = "",
+    dpi: int = 100,
+    compact: bool = False,
+):
+    """Probability surface P(class 1) with points marked as true/false positives/negatives.
+
+    xs: (W,), ys: (H,), P: (H, W) from probability_grid; X: (N, 2) points, y: (N,) their
+    labels, prob: (N,) the model's probabilities for them. points: which points these are (e.g.
+    "test"); the title then says "<points> points, n = N". compact: a small preview without
+    colorbar, legend and tick labels (TensorBoard's images; eight times cheaper to draw).
+    """
+    validate.array("xs", xs, ndim=1)
+    validate.array("ys", ys, ndim=1)
+    if np.shape(P) != (len(ys), len(xs)):
+        allowed = f"an array of shape (len(ys), len(xs)) = {(len(ys), len(xs))}"
+        validate.fail("P", allowed, validate.describe(P))
+    validate.array("X", X, columns=2)
+    y = validate.labels("y", y, n=len(X))
+    validate.array("prob", prob, ndim=1)
+    if len(prob) != len(X):
+        validate.fail(
+            "prob", f"one probability per row of X ({len(X)} rows)", validate.describe(prob)
+        )
+    fig, ax = plt.subplots(figsize=(4, 4) if compact else (5.5, 5.8), dpi=dpi)
+    # Fixed range: the same colour means the same probability in every figure.
+    extent = (xs[0], xs[-1], ys[0], ys[-1])
+    surface = ax.imshow(P, extent=extent, origin="lower", cmap="RdBu_r", vmin=0, vmax=1, alpha=0.8)
+    if not compact:
+        fig.colorbar(surface, ax=ax, label="P(class 1)")
+    ax.contour(xs, ys, P, levels=[0.5], colors="k", linewidths=1)
+    predicted = prob >= 0.5
+    truth = y.astype(bool)
+    # Markers visible on every shade of the surface, dark or pale, red or blue, also for
+    # red-green colour blindness: each has an edge of the opposite lightness to its fill, and
+    # the two errors are light colours that read apart from red and blue alike.
+    kinds = {  # label: (which points, marker, fill, edge)
+        "true positive": (predicted & truth, "o", "white", "black"),
+        "true negative": (~predicted & ~truth, "o", "black", "white"),
+        "false positive": (predicted & ~truth, "X", "cyan", "black"),
+        "false negative": (~predicted & truth, "X", "yellow", "black"),
+    }
+    for label, (mask, marker, color, edge) in kinds.items():
+        if mask.any():
+            ax.scatter(
+                X[mask, 0],
+                X[mask, 1],
+                s=12,
+                marker=marker,
+                color=color,
+                edgecolors=edge,
+                linewidths=0.6,
+                label=f"{label} ({mask.sum()})",
+            )
+    ax.set_xlim(xs[0], xs[-1])  # the surface's square; points beyond it are cut off
+    ax.set_ylim(ys[0], ys[-1])
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$", labelpad=2 if compact else 4)
+    ax.set_ylabel("$x_2$", labelpad=2 if compact else 4)
+    if compact:
+        ax.set_xticks([])  # ticks and their labels cost more than the rest of a preview
+        ax.set_yticks([])
+    if points:
+        title = f"{title}, {points} points (n = {len(X):,})" if title else f"{points} points"
+    if metrics:
+        scores = ", ".join(
+            f"{METRIC_LABELS.get(name, name)} {value:.2f}" for name, value in metrics.items()
+        )
+        title = f"{title}\n{scores}" if title else scores
+    ax.set_title(title, fontsize=9)
+    # Fixed margins instead of tight_layout, which costs more than the rest of the figure.
+    if compact:
+        fig.subplots_adjust(left=0.07, right=0.97, bottom=0.07, top=0.91)
+    else:
+        fig.subplots_adjust(left=0.12, right=0.95, top=0.9)
+        legend_below(ax)
+    return fig
+
+
+METRIC_LABELS = {"accuracy": "accuracy", "average_precision": "avg precision", "roc_auc": "ROC AUC"}
+
+
+def decision_boundary(
+    model,
+    X,
+    y,
+    *,
+    lim: float,
+    title: str = "",
+    points: str = "",
+    metrics: dict | None = None,
+    steps: int = 200,
+    dpi: int = 100,
+    compact: bool = False,
+):
+    """Figure of P(class 1) over [−lim, lim]² with the points X: (N, 2), labels y: (N,) marked.
+
+    points: which points X are (e.g. "test"), named in the title with their number.
+    compact: a small preview without colorbar, legend and ticks (see plot_decision_boundary).
+    """
+    from dllab.metrics import predict_proba
+
+    validate.array("X", X, columns=2)
+    validate.labels("y", y, n=len(X))
+    xs, ys, P = probability_grid(model, lim, steps=steps)
+    return plot_decision_boundary(
+        xs,
+        ys,
+        P,
+        X,
+        y,
+        predict_proba(model, X),
+        metrics=metrics,
+        title=title,
+        points=points,
+        dpi=dpi,
+        compact=compact,
+    )
+
+
+def boundary_image(model, X, y, *, lim: float, title: str, steps: int = 100):
+    """The decision boundary as a figure for writer.add_figure: P(class 1) with its colour bar,
+    the test points X: (N, 2) with labels y: (N,) and a legend of their markers."""
+    return decision_boundary(model, X, y, lim=lim, title=title, points="test", steps=steps, dpi=80)
+
+
+# ---------------------------------------------------------------- lab 6: the search
+
+
+# One style per strategy: searches that share trials (TPE starts like the random sampler) draw
+# on top of each other, so each later one is thinner, smaller and hollow, and both stay visible.
+SEARCH_MARKERS = ("o", "x", "s", "^")
+SEARCH_LINEWIDTHS = (3.0, 2.2, 1.6, 1.2)
+SEARCH_MARKERSIZES = (10, 8, 6, 4)
+
+
+def coinciding(tried, losses, *, decimals: int = 2) -> dict:
+    """{(value, loss): number of trials} for the points of one search that land on the same spot
+    of a log-log plot (equal to `decimals` digits of log10), where there are at least two."""
+    spots: dict = {}
+    for x, loss in zip(tried, losses, strict=True):
+        if loss is None or not np.isfinite(loss) or loss <= 0:
+            continue
+        key = (round(float(np.log10(x)), decimals), round(float(np.log10(loss)), decimals))
+        spots.setdefault(key, []).append((x, loss))
+    return {points[0]: len(points) for points in spots.values() if len(points) > 1}
+
+
+def plot_search(runs: dict, *, param: str = "lr", title: str = ""):
+    """Left: best validation loss so far against the trial number, one line per strategy.
+    Right: each trial's validation loss against its value of `param` (log scale); "×k" beside
+    a marker counts k trials of one strategy on the same spot. One legend below both panels,
+    with each strategy's number of trials and of distinct values of param.
+
+    runs: {strategy: (values of param per trial, validation losses per trial)}.
+    """
+    from dllab.lightning.search import best_so_far
+
+    if len(runs) > len(SEARCH_MARKERS):
+        n = len(SEARCH_MARKERS)
+        raise ValueError(f"plot_search draws at most {n} strategies, got {len(runs)}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
+    for i, (name, (tried, losses)) in enumerate(runs.items()):
+        trials = np.arange(1, len(losses) + 1)
+        distinct = len(np.unique(np.round(np.asarray(tried, dtype=float), 12)))
+        style = dict(
+            marker=SEARCH_MARKERS[i],
+            ms=SEARCH_MARKERSIZES[i],
+            mfc="none",
+            mew=1.5,
+            color=f"C{i}",
+        )
+        left.step(
+            trials,
+            best_so_far(losses),
+            where="post",
+            linestyle=LINESTYLES[i],
+            lw=SEARCH_LINEWIDTHS[i],
+            label=f"{name}: {len(losses)} trials, {distinct} distinct {param}",
+            **style,
+        )
+        right.plot(tried, losses, linestyle="none", **style)
+        for (lr, loss), count in coinciding(tried, losses).items():
+            right.annotate(
+                f"×{count}",
+                (lr, loss),
+                xytext=(7, 5 - 11 * i),  # each strategy's count on its own line
+                textcoords="offset points",
+                color=f"C{i}",
+                fontsize=8,
+            )
+    left.set(xlabel="trial", ylabel="best validation loss so far", yscale="log")
+    left.set_title("best so far")
+    right.set(xlabel=param, ylabel="validation loss", xscale="log", yscale="log")
+    right.set_title(f"every trial against its {param}")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    left.xaxis.get_major_locator().set_params(integer=True)
+    fig.legend(loc="outside lower center", ncols=2)
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 # ---------------------------------------------------------------- tables

@@ -1,5 +1,6 @@
 """Environment report: `python -m dllab.doctor` prints one banner line, `--full` one fact a line."""
 
+import argparse
 import os
 import platform
 import re
@@ -143,16 +144,16 @@ def banner(facts: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args not in ([], ["--full"], ["--build"]):
-        usage = "python -m dllab.doctor [--full | --build]"
-        print(f"usage: {usage}; got {' '.join(args)!r}", file=sys.stderr)
-        return 2
-    if args == ["--build"]:
+    parser = argparse.ArgumentParser(prog="python -m dllab.doctor", description=__doc__)
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--full", action="store_true", help="one fact a line")
+    what.add_argument("--build", action="store_true", help="only the torch build (no import)")
+    args = parser.parse_args(argv)
+    if args.build:
         print(torch_build())
         return 0
     facts = report()
-    if args == ["--full"]:
+    if args.full:
         for key, value in facts.items():
             print(f"{key:15s} {value}")
     else:

@@ -2,12 +2,14 @@
 
 lab.sh, check.sh, the benchmark and the tests all ask this module, so adding a lab means adding
 its file (and its spec, exercises/specs/labNN.py); nothing else lists the labs. Standard library
-only: scripts/lab.sh runs this file with the system Python before the environment exists:
+only, and so is `import dllab.labs`: scripts/lab.sh runs this file with any Python 3.11+ (the
+system's, before the environment exists), and the benchmark answers at once:
     python3 lib/dllab/labs.py list             one line per lab: number, stem, title
-    python3 lib/dllab/labs.py resolve ARG ...  the stems of labs given by number, name or "all"
+    python3 lib/dllab/labs.py resolve ARG ...  the paths of labs given by number, name or "all"
     python3 lib/dllab/labs.py runs             the folder that holds every lab's runs
 """
 
+import argparse
 import os
 import re
 import sys
@@ -95,23 +97,28 @@ def find(args: list[str], folder: Path = LABS_DIR) -> list[Lab]:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["list"]:
+    parser = argparse.ArgumentParser(
+        prog="labs.py", description="The registry of labs (standard library only)."
+    )
+    command = parser.add_subparsers(dest="command", required=True)
+    command.add_parser("list", help="one line per lab: number, stem, title")
+    resolve = command.add_parser("resolve", help='the paths of labs given by number, name or "all"')
+    resolve.add_argument("labs", nargs="+", metavar="lab")
+    command.add_parser("runs", help="the folder that holds every lab's runs")
+    args = parser.parse_args(argv)
+    if args.command == "list":
         for lab in all_labs():
             print(f"{lab.number:>2}  {lab.stem:28s} {lab.title}")
-        return 0
-    if argv == ["runs"]:
+    elif args.command == "runs":
         print(runs_root())
-        return 0
-    if argv[:1] == ["resolve"] and len(argv) > 1:
+    else:
         try:
-            labs = find(argv[1:])
+            labs = find(args.labs)
         except ValueError as err:
             print(err, file=sys.stderr)
             return 2
         print("\n".join(str(lab.path) for lab in labs))
-        return 0
-    print(__doc__.split("\n\n")[-1], file=sys.stderr)
-    return 2
+    return 0
 
 
 if __name__ == "__main__":

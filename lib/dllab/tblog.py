@@ -1,4 +1,4 @@
-"""TensorBoard logging: losses, histograms, decision-boundary images, hyper-parameters.
+"""TensorBoard logging: losses, histograms, the model's graph, hyper-parameters.
 
 Lab 4 creates its SummaryWriter itself and calls these functions from its own callback; the
 run folders come from dllab.session (start_run, finish_run). Lab 6's Lightning runs log
@@ -9,8 +9,8 @@ import warnings
 
 import torch
 
-# SummaryWriter and the decision-boundary plot (scikit-learn, TensorBoard) are imported where
-# they are used: the exercise checker imports log_losses/log_gradients in every lab.
+# SummaryWriter and Lightning are imported where they are used: the exercise checker imports
+# log_losses/log_gradients in every lab.
 
 
 def log_losses(writer, history, epoch: int) -> None:
@@ -56,14 +56,6 @@ def log_hparams(writer, hparams: dict) -> None:
     file_writer = writer._get_file_writer()
     file_writer.add_summary(session_start)
     file_writer.flush()  # a reopened writer may never be closed again
-
-
-def boundary_image(model, X, y, *, lim: float, title: str, steps: int = 100):
-    """The decision boundary as a figure for writer.add_figure: P(class 1) with its colour bar,
-    the test points X: (N, 2) with labels y: (N,) and a legend of their markers."""
-    from dllab.boundary import decision_boundary
-
-    return decision_boundary(model, X, y, lim=lim, title=title, points="test", steps=steps, dpi=80)
 
 
 def log_graph(writer, model, example) -> None:

@@ -12,6 +12,7 @@ and each search's trials (random, grid, each Optuna study) with a table of their
 (run as a file, it imports the standard library only: tensorboard.sh starts at once)
 """
 
+import argparse
 import re
 import sys
 from pathlib import Path
@@ -124,19 +125,25 @@ def describe(root) -> str:
 
 
 def main(argv) -> int:
-    if len(argv) < 1 or argv[0] not in ("spec", "list", "count"):
-        print(__doc__, file=sys.stderr)
-        return 2
-    if argv[0] == "count":
-        print(len(runs_in(argv[1])))
+    parser = argparse.ArgumentParser(
+        prog="tbviews.py", description="Which runs tensorboard.sh serves (standard library only)."
+    )
+    command = parser.add_subparsers(dest="command", required=True)
+    for name, what in [("spec", "the default view's --logdir_spec"), ("list", "every view")]:
+        sub = command.add_parser(name, help=f"{what}, of ROOT (default: runs/)")
+        sub.add_argument("root", nargs="?", type=Path, help="a runs folder")
+    command.add_parser("count", help="how many runs TensorBoard finds").add_argument(
+        "logdir", type=Path
+    )
+    args = parser.parse_args(argv)
+    if args.command == "count":
+        print(len(runs_in(args.logdir)))
         return 0
-    if len(argv) > 1:
-        root = Path(argv[1])
-    else:
+    if args.root is None:
         from dllab.labs import runs_root
 
-        root = runs_root()
-    print(spec(default_view(root)) if argv[0] == "spec" else describe(root))
+        args.root = runs_root()
+    print(spec(default_view(args.root)) if args.command == "spec" else describe(args.root))
     return 0
 
 

@@ -6,26 +6,34 @@
 `python -m dllab.lightning search --help` (or ddp --help) lists the options.
 """
 
+import argparse
 import sys
 
 COMMANDS = ("search", "ddp")
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] not in COMMANDS:
-        got = repr(argv[0]) if argv else "nothing"
+    parser = argparse.ArgumentParser(
+        prog="python -m dllab.lightning",
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", metavar="|".join(COMMANDS))
+    parser.add_argument("options", nargs=argparse.REMAINDER, help="the command's own options")
+    args = parser.parse_args(argv)
+    if args.command not in COMMANDS:
         print(
-            f"python -m dllab.lightning: the first argument must be one of {', '.join(COMMANDS)}, "
-            f"got {got}\n{__doc__}",
+            f"{parser.prog}: the first argument must be one of {', '.join(COMMANDS)}, "
+            f"got {args.command!r}",
             file=sys.stderr,
         )
         return 2
-    if argv[0] == "search":
+    if args.command == "search":
         from dllab.lightning.workers import main as run
     else:
         from dllab.lightning.ddp import main as run
-    return run(argv[1:])
+    return run(args.options)
 
 
 if __name__ == "__main__":
