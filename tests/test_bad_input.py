@@ -410,7 +410,7 @@ def test_fit_refuses_bad_arguments(spiral_data, change, error, fragments):
             ],
         ),
         (
-            lambda X, y: weight_init.initialize("model", weight_init.kaiming_normal, generator=GEN),
+            lambda X, y: weight_init.initialize("model", torch.zeros, generator=GEN),
             TypeError,
             ["model must be a torch model (nn.Module)", "got 'model'"],
         ),
@@ -538,24 +538,7 @@ GEN = torch.Generator().manual_seed(0)
     ("call", "error", "fragments"),
     [
         (
-            lambda: weight_init.normal((3, 2), NAN, generator=GEN),
-            ValueError,
-            ["std must be a finite number ≥ 0", "got nan"],
-        ),
-        (
-            lambda: weight_init.uniform((3, 2), -1.0, generator=GEN),
-            ValueError,
-            ["bound must be a finite number ≥ 0", "got -1.0"],
-        ),
-        (
             lambda: weight_init.gain("leaky_relu", NAN),
-            ValueError,
-            ["alpha must be a finite number ≥ 0", "got nan"],
-        ),
-        (
-            lambda: weight_init.kaiming_normal(
-                (3, 2), nonlinearity="leaky_relu", alpha=NAN, generator=GEN
-            ),
             ValueError,
             ["alpha must be a finite number ≥ 0", "got nan"],
         ),
@@ -568,26 +551,6 @@ GEN = torch.Generator().manual_seed(0)
             lambda: weight_init.kaiming_std(16, NAN),
             ValueError,
             ["gain must be a finite number > 0", "got nan"],
-        ),
-        (
-            lambda: weight_init.uniform_bound(NAN),
-            ValueError,
-            ["std must be a finite number ≥ 0", "got nan"],
-        ),
-        (
-            lambda: weight_init.xavier_normal((3.0, 2), generator=GEN),
-            TypeError,
-            ["shape[0] must be a positive int", "got 3.0"],
-        ),
-        (
-            lambda: weight_init.xavier_uniform(4, generator=GEN),
-            TypeError,
-            ["shape must be a weight's shape (fan_out, fan_in)", "got 4"],
-        ),
-        (
-            lambda: weight_init.normal((3, 2), 1.0, generator=np.random.default_rng(0)),
-            TypeError,
-            ["generator must be a torch.Generator", "got Generator(PCG64)"],
         ),
     ],
 )
@@ -606,7 +569,6 @@ def test_initializers_refuse_nan_and_bad_shapes(call, error, fragments):
                 "init must be a function init(shape, generator=…) that returns a new weight",
                 "got the function torch.nn.init.kaiming_normal_",
                 "fill an existing tensor in place",
-                "kaiming_normal",
             ],
         ),
         (
