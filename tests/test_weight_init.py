@@ -56,7 +56,7 @@ def test_gain_values_and_unknown_name():
     assert gain("relu") == pytest.approx(nn.init.calculate_gain("relu"))
     assert gain("tanh") == pytest.approx(nn.init.calculate_gain("tanh"))
     assert gain("leaky_relu", 0.2) == pytest.approx(nn.init.calculate_gain("leaky_relu", 0.2))
-    with pytest.raises(ValueError, match="gelu"):
+    with pytest.raises(KeyError, match="gelu"):
         gain("gelu")
 
 

@@ -54,10 +54,6 @@ def polar_features(x):
     x: (N, 2) → (N, 4). A spiral arm is where θ + r is constant (mod 2π), so the class depends
     on these features alone, whatever the radius: a model on them can extrapolate.
     """
-    if not isinstance(x, torch.Tensor):
-        validate.fail("x", "a tensor of shape (N, 2)", validate.describe(x), error=TypeError)
-    if x.ndim != 2 or x.shape[1] != 2:
-        validate.fail("x", "a tensor of shape (N, 2)", validate.describe(x))
     theta = torch.atan2(x[:, 1], x[:, 0])
     r = torch.linalg.vector_norm(x, dim=1)
     return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
