@@ -21,21 +21,11 @@ class MLP(nn.Module):
 
     def __init__(self, n_features: int, hidden: list[int], activation: str | None = "relu"):
         super().__init__()
-        if activation is not None and activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation={activation!r} is unknown; allowed: {sorted(ACTIVATIONS)} or None"
-            )
-        validate.integer("n_features", n_features)
-        if not isinstance(hidden, list | tuple):
-            validate.fail(
-                "hidden",
-                "a list of hidden-layer sizes, e.g. [10] or [12, 6] ([] for none)",
-                validate.describe(hidden),
-                error=TypeError,
-            )
-        for i, size in enumerate(hidden):
-            validate.integer(f"hidden[{i}]", size)
-        sizes = [n_features, *hidden]
+        validate.choice("activation", activation, (*ACTIVATIONS, None))
+        allowed = "a list of hidden-layer sizes, e.g. [10] or [12, 6] ([] for none)"
+        validate.instance("hidden", hidden, list | tuple, allowed)
+        sizes = [validate.integer("n_features", n_features)]
+        sizes += [validate.integer(f"hidden[{i}]", size) for i, size in enumerate(hidden)]
         layers = OrderedDict()
         for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
             layers[f"hidden{k}"] = nn.Linear(n_in, n_out)

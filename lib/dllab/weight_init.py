@@ -42,7 +42,7 @@ def kaiming_std(fan_in: int, gain: float = math.sqrt(2.0)) -> float:
 @torch.no_grad()
 def initialize(model: nn.Module, init, *, generator: torch.Generator) -> nn.Module:
     """Set every nn.Linear weight of `model` to init(shape, generator=…) and its bias to 0."""
-    validate.model(model)
+    validate.instance("model", model, nn.Module, validate.MODEL)
     allowed = "a function init(shape, generator=…) that returns a new weight, e.g. he_normal"
     if getattr(getattr(init, "func", init), "__module__", None) == "torch.nn.init":
         hint = (
@@ -51,9 +51,8 @@ def initialize(model: nn.Module, init, *, generator: torch.Generator) -> nn.Modu
         )
         validate.fail("init", allowed, validate.describe(init), hint=hint, error=TypeError)
     validate.function("init", init, allowed)
-    if not isinstance(generator, torch.Generator):
-        allowed = "a torch.Generator, e.g. torch.Generator().manual_seed(seed)"
-        validate.fail("generator", allowed, validate.describe(generator), error=TypeError)
+    example = "a torch.Generator, e.g. torch.Generator().manual_seed(seed)"
+    validate.instance("generator", generator, torch.Generator, example)
     # Every new weight is drawn and checked before the first is copied: a bad init leaves the
     # model as it was.
     linears = [layer for layer in model.modules() if isinstance(layer, nn.Linear)]
