@@ -74,32 +74,6 @@ def test_linear_is_he_initialized_from_its_generator():
     assert np.array_equal(layer.W, Linear(1000, 200, rng=np.random.default_rng(5)).W)
 
 
-def test_bad_shapes_name_the_expected_shape():
-    layer = Linear(3, 2, rng=np.random.default_rng(0))
-    with pytest.raises(
-        ValueError,
-        match=r"x must be a numpy array of shape \(N, 3\), got an array of shape \(4, 2\)",
-    ):
-        layer.forward(np.zeros((4, 2)))
-    layer.forward(np.zeros((4, 3)))
-    with pytest.raises(
-        ValueError,
-        match=r"dout must be a numpy array of shape \(4, 2\), got an array of shape \(4, 3\)",
-    ):
-        layer.backward(np.zeros((4, 3)))
-    relu = ReLU()
-    relu.forward(np.zeros((2, 2)))
-    with pytest.raises(ValueError, match=r"of shape \(2, 2\), got an array of shape \(2,\)"):
-        relu.backward(np.zeros(2))
-    with pytest.raises(ValueError, match=r"bce: y must be a numpy array of shape \(3, 1\)"):
-        bce(np.full((3, 1), 0.5), np.zeros(3))
-
-
-def test_linear_backward_before_forward_says_so():
-    with pytest.raises(RuntimeError, match="forward call first"):
-        Linear(2, 2, rng=np.random.default_rng(0)).backward(np.zeros((1, 2)))
-
-
 def test_bce_and_its_gradient_match_torch():
     rng = np.random.default_rng(2)
     p = rng.uniform(0.05, 0.95, size=(7, 1))
@@ -111,10 +85,8 @@ def test_bce_and_its_gradient_match_torch():
     np.testing.assert_allclose(bce_backward(p, y), p_t.grad.numpy(), rtol=1e-10)
 
 
-def test_numerical_gradient_restores_input_and_needs_float64():
+def test_numerical_gradient_restores_input():
     x = np.array([1.0, 2.0, 3.0])
     grad = numerical_gradient(lambda: float(np.sum(x**2)), x)
     np.testing.assert_allclose(grad, 2 * x, rtol=1e-8)
     assert np.array_equal(x, [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="float64"):
-        numerical_gradient(lambda: 0.0, np.zeros(2, dtype=np.float32))

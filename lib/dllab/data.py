@@ -13,13 +13,11 @@ def linear_data(n: int = 1000, *, seed: int, coef=TRUE_COEF, noise: float = 1.0)
 
     Returns X of shape (n, 3) and y of shape (n,), float64.
     """
-    validate.integer("n", n)
-    validate.seed("seed", seed)
+    n, seed = validate.integer("n", n), validate.seed("seed", seed)
     validate.number("noise", noise, minimum=0)
-    if isinstance(coef, str) or not hasattr(coef, "__len__") or len(coef) != 4:
+    validate.array("coef", coef, ndim=1)
+    if len(coef) != 4:
         validate.fail("coef", "(a, b, c, d): four numbers", validate.describe(coef))
-    for name, value in zip("abcd", coef, strict=True):
-        validate.number(f"coef {name}", value)
     rng = np.random.default_rng(seed)
     X = rng.normal(loc=INPUT_MEANS, scale=1.0, size=(n, 3))
     a, b, c, d = coef
@@ -32,8 +30,7 @@ def binary_points(n: int = 8, *, seed: int):
 
     Returns X of shape (n, 2) and y of shape (n, 1), float64.
     """
-    validate.integer("n", n)
-    validate.seed("seed", seed)
+    n, seed = validate.integer("n", n), validate.seed("seed", seed)
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1.0, 1.0, size=(n, 2))
     y = rng.integers(0, 2, size=(n, 1)).astype(np.float64)
@@ -49,10 +46,9 @@ def spiral(n_per_class: int, *, n_loops: float = 3.5, noise: float = 0.6, seed: 
     r = sqrt(U(0,1))·n_loops·2π; class 0 = (−cos(r)·r + U(0,1)·noise, sin(r)·r + U(0,1)·noise).
     Returns X of shape (2·n_per_class, 2) and y of shape (2·n_per_class,), both float32.
     """
-    validate.integer("n_per_class", n_per_class)
+    n_per_class, seed = validate.integer("n_per_class", n_per_class), validate.seed("seed", seed)
     validate.number("n_loops", n_loops, positive=True)
     validate.number("noise", noise, minimum=0)
-    validate.seed("seed", seed)
     rng = np.random.default_rng(seed)
     r = np.sqrt(rng.uniform(size=n_per_class)) * n_loops * 2 * np.pi
     class0 = np.column_stack(
@@ -77,22 +73,18 @@ def split(X, y, *, n_test: int = 1024, n_valid: int = 1024, seed: int) -> dict:
     from sklearn.model_selection import train_test_split
 
     validate.array("X", X)
-    validate.same_length("X", X, "y", y)
+    validate.targets("y", y, n=len(X))
     for name, size in {"n_test": n_test, "n_valid": n_valid}.items():
         if isinstance(size, float) and 0 < size < 1:
+            hint = f"for a fraction of the {len(X)} points pass round({size} * len(X))"
             validate.fail(
-                name,
-                "a number of points, a positive int",
-                repr(size),
-                hint=f"for a fraction of the {len(X)} points pass round({size} * len(X))",
-                error=TypeError,
+                name, "a number of points, a positive int", repr(size), hint=hint, error=TypeError
             )
-        validate.integer(name, size)
-    validate.seed("seed", seed)
+    n_test, n_valid = validate.integer("n_test", n_test), validate.integer("n_valid", n_valid)
+    seed = validate.seed("seed", seed)
     if n_test + n_valid >= len(X):
-        raise ValueError(
-            f"n_test + n_valid = {n_test + n_valid} leaves no training data out of {len(X)} points"
-        )
+        allowed = f"fewer than the {len(X)} points, to leave training data"
+        validate.fail("n_test + n_valid", allowed, str(n_test + n_valid))
     X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=n_test, random_state=seed)
     X_train, X_valid, y_train, y_valid = train_test_split(
         X_rest, y_rest, test_size=n_valid, random_state=seed
@@ -106,12 +98,11 @@ def radius_split(X, y, r_max: float) -> dict:
     X: (N, 2) numpy array, y: (N,).
     """
     validate.array("X", X, columns=2)
-    validate.same_length("X", X, "y", y)
+    validate.targets("y", y, n=len(X))
     validate.number("r_max", r_max, positive=True)
-    inside = np.linalg.norm(X, axis=1) <= r_max
+    r = np.linalg.norm(X, axis=1)
+    inside = r <= r_max
     if inside.all() or not inside.any():
-        raise ValueError(
-            f"r_max={r_max} puts every point on one side; radii span "
-            f"{np.linalg.norm(X, axis=1).min():.1f} to {np.linalg.norm(X, axis=1).max():.1f}"
-        )
+        allowed = f"between the smallest and the largest radius, {r.min():.1f} and {r.max():.1f}"
+        validate.fail("r_max", allowed, repr(r_max), hint="else every point is on one side")
     return {"inside": (X[inside], y[inside]), "outside": (X[~inside], y[~inside])}

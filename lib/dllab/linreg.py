@@ -18,7 +18,8 @@ def standardize(X):
     validate.array("X", X)
     mean, std = X.mean(axis=0), X.std(axis=0)
     if np.any(std == 0):
-        raise ValueError(f"cannot standardize a constant column; column std = {std}")
+        got = f"{validate.describe(X)} with constant columns {np.flatnonzero(std == 0).tolist()}"
+        validate.fail("X", "columns that vary (a constant column cannot be scaled)", got)
     return (X - mean) / std, mean, std
 
 
@@ -28,8 +29,6 @@ def to_original_units(params, mean, std):
     params = [a, w_1, …, w_D] of ŷ = a + Σ w_j·(x_j − mean_j)/std_j → [a', b_1, …, b_D] of
     ŷ = a' + Σ b_j·x_j.
     """
-    validate.array("mean", mean, ndim=1)
-    validate.array("std", std, ndim=1)
     validate.array("params", params, ndim=1)
     if len(params) != len(mean) + 1:
         allowed = f"[a, w_1, …, w_D]: {len(mean) + 1} numbers for {len(mean)} columns"

@@ -9,9 +9,9 @@ from dllab import validate
 @torch.no_grad()
 def predict_proba(model, X, *, batch_size: int = 1024):
     """P(class 1) for every row.  X: (N, D) array or tensor → numpy (N,), float64."""
-    validate.model(model)
+    validate.instance("model", model, torch.nn.Module, validate.MODEL)
     validate.array("X", X)
-    validate.integer("batch_size", batch_size)
+    batch_size = validate.integer("batch_size", batch_size)
     validate.one_logit_per_row(model, X)
     X = torch.as_tensor(X, dtype=torch.float32)
     device = next(model.parameters(), torch.empty(0)).device  # a model may have no parameters
@@ -36,11 +36,7 @@ def binary_metrics(y_true, prob, *, threshold: float = 0.5) -> dict:
         got = f"{validate.describe(prob)} from {prob.min():g} to {prob.max():g}"
         hint = "logits? apply torch.sigmoid, or use predict_proba(model, X)"
         validate.fail("prob", "probabilities in [0, 1]", got, hint=hint)
-    y_true = validate.labels("y_true", y_true)
-    if y_true.shape != prob.shape:
-        raise ValueError(
-            f"y_true and prob must have the same shape, got {y_true.shape} and {prob.shape}"
-        )
+    y_true = validate.labels("y_true", y_true, n=len(prob), per="probability")
     if len(np.unique(y_true)) < 2:
         got = f"only class {int(y_true[0])} in {len(y_true)} labels"
         validate.fail("y_true", "labels of both classes, 0 and 1 (ROC AUC compares them)", got)
@@ -56,6 +52,5 @@ def binary_metrics(y_true, prob, *, threshold: float = 0.5) -> dict:
 
 def evaluate(model, X, y) -> dict:
     """binary_metrics of `model` on (X, y).  X: (N, D), y: (N,) or (N, 1) labels 0 and 1."""
-    validate.array("X", X)
-    validate.labels("y", y, n=len(X))
-    return binary_metrics(y, predict_proba(model, X))
+    prob = predict_proba(model, X)  # checks model and X
+    return binary_metrics(validate.labels("y", y, n=len(X)), prob)

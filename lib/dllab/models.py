@@ -21,21 +21,11 @@ class MLP(nn.Module):
 
     def __init__(self, n_features: int, hidden: list[int], activation: str | None = "relu"):
         super().__init__()
-        if activation is not None and activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation={activation!r} is unknown; allowed: {sorted(ACTIVATIONS)} or None"
-            )
-        validate.integer("n_features", n_features)
-        if not isinstance(hidden, list | tuple):
-            validate.fail(
-                "hidden",
-                "a list of hidden-layer sizes, e.g. [10] or [12, 6] ([] for none)",
-                validate.describe(hidden),
-                error=TypeError,
-            )
-        for i, size in enumerate(hidden):
-            validate.integer(f"hidden[{i}]", size)
-        sizes = [n_features, *hidden]
+        validate.choice("activation", activation, (*ACTIVATIONS, None))
+        allowed = "a list of hidden-layer sizes, e.g. [10] or [12, 6] ([] for none)"
+        validate.instance("hidden", hidden, list | tuple, allowed)
+        sizes = [validate.integer("n_features", n_features)]
+        sizes += [validate.integer(f"hidden[{i}]", size) for i, size in enumerate(hidden)]
         layers = OrderedDict()
         for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
             layers[f"hidden{k}"] = nn.Linear(n_in, n_out)
@@ -54,10 +44,6 @@ def polar_features(x):
     x: (N, 2) → (N, 4). A spiral arm is where θ + r is constant (mod 2π), so the class depends
     on these features alone, whatever the radius: a model on them can extrapolate.
     """
-    if not isinstance(x, torch.Tensor):
-        validate.fail("x", "a tensor of shape (N, 2)", validate.describe(x), error=TypeError)
-    if x.ndim != 2 or x.shape[1] != 2:
-        validate.fail("x", "a tensor of shape (N, 2)", validate.describe(x))
     theta = torch.atan2(x[:, 1], x[:, 0])
     r = torch.linalg.vector_norm(x, dim=1)
     return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)

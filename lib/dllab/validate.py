@@ -1,10 +1,11 @@
-"""Checks of what a student passes to dllab, so every function answers bad input the same way.
+"""The checks dllab runs where data enters (data sets, fit, evaluate, the scripts): one function
+per rule, one message form.
 
-Each check raises with one kind of message: "<argument> must be <what is allowed>, got <value>",
-where an array is summarised by its shape, its dtype and the offending values or rows. Wrong
-kinds of values (a float for a size, a tuple for a dict) raise TypeError, wrong values (a size
-of 0, NaN, labels 2) raise ValueError. Each check looks at its argument once: call it at the top
-of a function, never inside a training loop.
+Every message reads "<argument> must be <what is allowed>, got <value>", an array summarised by
+its shape, its dtype and the offending values or rows. Wrong kinds (a float for a size, a class
+for an instance) raise TypeError, wrong values (a size of 0, NaN, labels 2) raise ValueError.
+numpy numbers count as numbers: np.int64(32) is an int. Call a check once, at the top of an entry
+point, never inside a training loop or a teaching function.
 """
 
 import functools
@@ -14,6 +15,8 @@ import numbers
 
 import numpy as np
 import torch
+
+from dllab.session import get_device
 
 
 def describe(value) -> str:
@@ -44,11 +47,41 @@ def fail(name: str, allowed: str, got: str, *, hint: str = "", error=ValueError)
     raise error(f"{message}; {hint}" if hint else message)
 
 
+# ---------------------------------------------------------------- kinds and choices
+
+
+def instance(name: str, value, kind, allowed: str):
+    """`value` if it is an instance of `kind`; a class is refused with the hint to create one."""
+    if not isinstance(value, kind):
+        hint = ""
+        if isinstance(value, type):
+            hint = f"call the class to create one: {value.__name__}(...)"
+        fail(name, allowed, describe(value), hint=hint, error=TypeError)
+    return value
+
+
+def function(name: str, value, allowed: str):
+    """`value` if it can be called; a class is refused with the hint to create an instance."""
+    if isinstance(value, type) or not callable(value):
+        hint = (
+            f"call the class to create one: {value.__name__}()" if isinstance(value, type) else ""
+        )
+        fail(name, allowed, describe(value), hint=hint, error=TypeError)
+    return value
+
+
+def choice(name: str, value, allowed: tuple):
+    """`value` if it is one of `allowed`."""
+    if value not in allowed:
+        fail(name, f"one of {', '.join(repr(a) for a in allowed)}", repr(value))
+    return value
+
+
 # ---------------------------------------------------------------- numbers
 
 
 def integer(name: str, value, *, minimum: int = 1) -> int:
-    """`value` as an int ≥ minimum; a float (even 4.0), a bool or a string is refused."""
+    """`value` as an int ≥ minimum; numpy ints are ints, a float (even 4.0) or a bool is not."""
     allowed = "a positive int" if minimum == 1 else f"an int ≥ {minimum}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         hint = "use // or int() for a whole number" if isinstance(value, float) else ""
@@ -60,16 +93,13 @@ def integer(name: str, value, *, minimum: int = 1) -> int:
 
 def number(name: str, value, *, minimum: float | None = None, positive: bool = False) -> float:
     """`value` as a finite float, at least `minimum` (or above 0 when positive=True)."""
-    allowed = "a finite number"
-    if positive:
-        allowed += " > 0"
-    elif minimum is not None:
+    allowed = "a finite number" + (" > 0" if positive else "")
+    if minimum is not None:
         allowed += f" ≥ {minimum:g}"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         fail(name, allowed, describe(value), error=TypeError)
-    if not math.isfinite(value) or (positive and value <= 0):
-        fail(name, allowed, describe(value))
-    if minimum is not None and value < minimum:
+    low = (positive and value <= 0) or (minimum is not None and value < minimum)
+    if not math.isfinite(value) or low:
         fail(name, allowed, describe(value))
     return float(value)
 
@@ -81,16 +111,6 @@ def seed(name: str, value) -> int:
     if not 0 <= value < 2**32:
         fail(name, "an int in [0, 2**32)", describe(value))
     return int(value)
-
-
-def function(name: str, value, example: str):
-    """`value` if it can be called; a class is refused with the hint to create an instance."""
-    if isinstance(value, type):
-        hint = f"call the class to create one: {value.__name__}()"
-        fail(name, example, describe(value), hint=hint, error=TypeError)
-    if not callable(value):
-        fail(name, example, describe(value), error=TypeError)
-    return value
 
 
 # ---------------------------------------------------------------- arrays
@@ -136,8 +156,8 @@ def array(name: str, value, *, ndim: int = 2, columns: int | None = None, empty=
     return value
 
 
-def labels(name: str, value, *, n: int | None = None):
-    """Check class labels: shape (N,) or (N, 1), every value 0 or 1, N = n rows if given.
+def labels(name: str, value, *, n: int | None = None, per: str = "row of X"):
+    """Check class labels: shape (N,) or (N, 1), every value 0 or 1, N = n (one per `per`).
 
     Returns the labels as a flat numpy array of shape (N,).
     """
@@ -152,7 +172,7 @@ def labels(name: str, value, *, n: int | None = None):
         fail(name, allowed, describe(value))
     y = y.reshape(-1)
     if n is not None and len(y) != n:
-        fail(name, f"one label per row of X ({n} rows)", describe(value))
+        fail(name, f"{n} labels, one per {per}", describe(value))
     if not np.isin(y, (0, 1)).all():  # NaN is neither
         values = np.unique(y)
         shown = ", ".join(f"{v:g}" for v in values[:6]) + (", …" if len(values) > 6 else "")
@@ -166,52 +186,51 @@ def labels(name: str, value, *, n: int | None = None):
 
 
 def targets(name: str, value, *, n: int):
-    """Check regression targets: finite numbers of shape (N,) or (N, 1), N = n rows."""
+    """Check targets (labels or numbers): finite, shape (N,) or (N, 1), one per row of X."""
     y = _numpy(name, value)
     if y.ndim not in (1, 2) or (y.ndim == 2 and y.shape[1] != 1):
         fail(name, "an array of shape (N,) or (N, 1)", describe(value))
     if len(y) != n:
-        fail(name, f"one target per row of X ({n} rows)", describe(value))
+        fail(name, f"{n} targets, one per row of X", describe(value))
     array(name, y.reshape(-1), ndim=1)
     return value
 
 
-def same_length(name_x: str, X, name_y: str, y) -> None:
-    """X and y describe the same points: one label (or target) per row of X."""
-    if len(X) != len(y):
-        fail(name_y, f"one label per row of {name_x} ({len(X)} rows)", describe(y))
+# ---------------------------------------------------------------- devices and models
 
 
-# ---------------------------------------------------------------- models
+def device(name: str, value) -> torch.device:
+    """A device this machine has: a torch.device or its name, such as dllab.get_device() gives."""
+    allowed = "a device this machine has, e.g. dllab.get_device()"
+    try:
+        chosen = torch.device(value)
+    except (RuntimeError, TypeError):
+        fail(name, allowed, describe(value), error=TypeError)
+    try:
+        torch.empty(0, device=chosen)  # torch answers an absent device with an AssertionError
+    except (AssertionError, RuntimeError, NotImplementedError):
+        fail(name, allowed, repr(value), hint=f"dllab.get_device() picks {get_device()} here")
+    return chosen
 
 
-def model(value) -> torch.nn.Module:
-    """A torch model: an nn.Module instance."""
-    if not isinstance(value, torch.nn.Module):
-        example = "a torch model (nn.Module), e.g. MLP(2, [12, 6])"
-        hint = (
-            f"call the class to create one: {value.__name__}(...)"
-            if isinstance(value, type)
-            else ""
-        )
-        fail("model", example, describe(value), hint=hint, error=TypeError)
-    return value
+MODEL = "a torch model (nn.Module), e.g. MLP(2, [12, 6])"
 
 
 @torch.no_grad()
 def one_logit_per_row(model, X, name: str = "X") -> torch.Tensor:
-    """Run `model` on the first two rows of X (array or tensor), in eval mode (no dropout draws,
-    no batch-norm updates): it must take them and return one logit per row, shape (2, 1)."""
+    """Run `model` on the first rows of X (array or tensor, at most 8), in eval mode (no dropout
+    draws, no batch-norm updates): it must take them and return one logit per row, shape (n, 1)."""
     device = next(model.parameters(), torch.empty(0)).device  # a model may have no parameters
+    rows = X[:8]
     was_training = model.training
     model.eval()
     try:
-        out = model(torch.as_tensor(X[:2], dtype=torch.float32).to(device))
+        out = model(torch.as_tensor(rows, dtype=torch.float32).to(device))
     except RuntimeError as e:
         fail(name, "rows the model can take", describe(X), hint=f"the model says: {e}")
     finally:
         model.train(was_training)
-    if not isinstance(out, torch.Tensor) or out.shape != (len(X[:2]), 1):
-        got = f"{describe(out)} for the first {len(X[:2])} rows of {name}"
+    if not isinstance(out, torch.Tensor) or out.shape != (len(rows), 1):
+        got = f"{describe(out)} for the first {len(rows)} rows of {name}"
         fail("model(X)", "one logit per row, a tensor of shape (N, 1)", got)
     return out

@@ -1,7 +1,8 @@
-"""Weight initializers (the references of lab 5) and the plot of its deep-stack experiment.
+"""The formulas of lab 5 (gains, Xavier and He standard deviations), `initialize` and the plot
+of its deep-stack experiment.
 
-Shapes follow nn.Linear: a weight has shape (fan_out, fan_in). Every initializer is a scale
-times a standard draw (N(0, 1) or U(−1, 1)) from an explicit generator.
+Shapes follow nn.Linear: a weight has shape (fan_out, fan_in). An initializer is a function
+init(shape, generator=…) that draws a new weight from an explicit generator.
 """
 
 import math
@@ -13,17 +14,13 @@ from torch import nn
 
 from dllab import validate
 
-NONLINEARITIES = ("linear", "relu", "leaky_relu", "tanh")
-
 
 def gain(nonlinearity: str, alpha: float = 0.01) -> float:
     """Factor that makes up for what the activation does to the variance (as torch.nn.init).
 
-    relu √2 (it zeroes half of its input), leaky_relu √(2 / (1 + α²)), tanh 5/3, linear 1.
+    nonlinearity: "linear", "relu", "leaky_relu" or "tanh". relu √2 (it zeroes half of its
+    input), leaky_relu √(2 / (1 + α²)), tanh 5/3, linear 1.
     """
-    if nonlinearity not in NONLINEARITIES:
-        raise ValueError(f"nonlinearity={nonlinearity!r} is unknown; allowed: {NONLINEARITIES}")
-    validate.number("alpha", alpha, minimum=0)
     return {
         "linear": 1.0,
         "relu": math.sqrt(2.0),
@@ -32,105 +29,30 @@ def gain(nonlinearity: str, alpha: float = 0.01) -> float:
     }[nonlinearity]
 
 
-def _shape(shape) -> tuple:
-    """A weight's shape as a tuple of positive ints (fan_out, fan_in), as nn.Linear stores it."""
-    allowed = "a weight's shape (fan_out, fan_in): two positive ints"
-    if not isinstance(shape, tuple | list | torch.Size):
-        validate.fail("shape", allowed, validate.describe(shape), error=TypeError)
-    if len(shape) != 2:
-        validate.fail("shape", allowed, repr(tuple(shape)))
-    return tuple(validate.integer(f"shape[{i}]", size) for i, size in enumerate(shape))
-
-
-def _generator(generator) -> torch.Generator:
-    if not isinstance(generator, torch.Generator):
-        allowed = "a torch.Generator, e.g. torch.Generator().manual_seed(seed)"
-        validate.fail("generator", allowed, validate.describe(generator), error=TypeError)
-    return generator
-
-
-def _fans(shape) -> tuple[int, int]:
-    fan_out, fan_in = _shape(shape)
-    return fan_in, fan_out
-
-
-def normal(shape, std: float, *, generator: torch.Generator) -> torch.Tensor:
-    """W ~ N(0, std²): Var(W) = std²."""
-    shape = _shape(shape)
-    validate.number("std", std, minimum=0)
-    _generator(generator)
-    return std * torch.randn(shape, generator=generator)
-
-
-def uniform(shape, bound: float, *, generator: torch.Generator) -> torch.Tensor:
-    """W ~ U(−bound, bound): Var(W) = bound² / 3."""
-    shape = _shape(shape)
-    validate.number("bound", bound, minimum=0)
-    _generator(generator)
-    return bound * (2 * torch.rand(shape, generator=generator) - 1)
-
-
 def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
     """Glorot & Bengio 2010: Var(W) = gain² · 2 / (fan_in + fan_out)."""
-    validate.integer("fan_in", fan_in)
-    validate.integer("fan_out", fan_out)
-    validate.number("gain", gain, positive=True)
     return gain * math.sqrt(2.0 / (fan_in + fan_out))
 
 
 def kaiming_std(fan_in: int, gain: float = math.sqrt(2.0)) -> float:
     """He et al. 2015: Var(W) = gain² / fan_in, i.e. 2 / fan_in for ReLU."""
-    validate.integer("fan_in", fan_in)
-    validate.number("gain", gain, positive=True)
     return gain / math.sqrt(fan_in)
-
-
-def uniform_bound(std: float) -> float:
-    """The bound b of U(−b, b) with standard deviation `std`: b = √3 · std."""
-    validate.number("std", std, minimum=0)
-    return math.sqrt(3.0) * std
-
-
-def xavier_normal(shape, *, gain: float = 1.0, generator: torch.Generator) -> torch.Tensor:
-    """Var(W) = gain² · 2 / (fan_in + fan_out), normal."""
-    return normal(shape, xavier_std(*_fans(shape), gain), generator=generator)
-
-
-def xavier_uniform(shape, *, gain: float = 1.0, generator: torch.Generator) -> torch.Tensor:
-    """Var(W) = gain² · 2 / (fan_in + fan_out), uniform: bound gain · √(6 / (fan_in + fan_out))."""
-    return uniform(shape, uniform_bound(xavier_std(*_fans(shape), gain)), generator=generator)
-
-
-def kaiming_normal(
-    shape, *, nonlinearity: str = "relu", alpha: float = 0.01, generator: torch.Generator
-) -> torch.Tensor:
-    """Var(W) = gain(nonlinearity, α)² / fan_in, normal: 2 / fan_in for ReLU."""
-    return normal(
-        shape, kaiming_std(_fans(shape)[0], gain(nonlinearity, alpha)), generator=generator
-    )
-
-
-def kaiming_uniform(
-    shape, *, nonlinearity: str = "relu", alpha: float = 0.01, generator: torch.Generator
-) -> torch.Tensor:
-    """Var(W) = gain(nonlinearity, α)² / fan_in, uniform: bound √(6 / fan_in) for ReLU."""
-    std = kaiming_std(_fans(shape)[0], gain(nonlinearity, alpha))
-    return uniform(shape, uniform_bound(std), generator=generator)
 
 
 @torch.no_grad()
 def initialize(model: nn.Module, init, *, generator: torch.Generator) -> nn.Module:
     """Set every nn.Linear weight of `model` to init(shape, generator=…) and its bias to 0."""
-    validate.model(model)
-    allowed = "a function init(shape, generator=…) that returns a new weight, e.g. kaiming_normal"
+    validate.instance("model", model, nn.Module, validate.MODEL)
+    allowed = "a function init(shape, generator=…) that returns a new weight, e.g. he_normal"
     if getattr(getattr(init, "func", init), "__module__", None) == "torch.nn.init":
         hint = (
-            "torch.nn.init functions fill an existing tensor in place; use those of "
-            "dllab.weight_init, e.g. kaiming_normal or functools.partial(normal, std=0.01)"
+            "torch.nn.init functions fill an existing tensor in place; write one that returns "
+            "a new tensor, e.g. std * torch.randn(shape, generator=generator)"
         )
         validate.fail("init", allowed, validate.describe(init), hint=hint, error=TypeError)
     validate.function("init", init, allowed)
-    _generator(generator)
+    example = "a torch.Generator, e.g. torch.Generator().manual_seed(seed)"
+    validate.instance("generator", generator, torch.Generator, example)
     # Every new weight is drawn and checked before the first is copied: a bad init leaves the
     # model as it was.
     linears = [layer for layer in model.modules() if isinstance(layer, nn.Linear)]
