@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dllab import boundary, data, display, gradcheck, linreg, metrics, models, weight_init
+from dllab import data, display, gradcheck, linreg, metrics, models, weight_init
 from dllab.train import fit
 
 NAN = float("nan")
@@ -357,28 +357,28 @@ CASES = {
         "digits",
     ),
     # ------------------------------------------------------------ decision boundary
-    "grid NaN lim": (lambda: boundary.probability_grid(models.MLP(2, [4]), NAN), ValueError, "lim"),
+    "grid NaN lim": (lambda: display.probability_grid(models.MLP(2, [4]), NAN), ValueError, "lim"),
     "grid one step": (
-        lambda: boundary.probability_grid(models.MLP(2, [4]), 5.0, steps=1),
+        lambda: display.probability_grid(models.MLP(2, [4]), 5.0, steps=1),
         ValueError,
         "steps",
     ),
-    "plot_spiral labels": (lambda: boundary.plot_spiral(X, y + 1, lim=5), ValueError, "y"),
-    "plot_spiral width": (lambda: boundary.plot_spiral(X[:, :1], y, lim=5), ValueError, "X"),
+    "plot_spiral labels": (lambda: display.plot_spiral(X, y + 1, lim=5), ValueError, "y"),
+    "plot_spiral width": (lambda: display.plot_spiral(X[:, :1], y, lim=5), ValueError, "X"),
     "decision_boundary short y": (
-        lambda: boundary.decision_boundary(models.MLP(2, [4]), X, y[:10], lim=5),
+        lambda: display.decision_boundary(models.MLP(2, [4]), X, y[:10], lim=5),
         ValueError,
         "y",
     ),
     "boundary grid shape": (
-        lambda: boundary.plot_decision_boundary(
+        lambda: display.plot_decision_boundary(
             np.zeros(3), np.zeros(3), np.zeros((2, 3)), X, y, np.zeros(len(y))
         ),
         ValueError,
         "P",
     ),
     "boundary prob length": (
-        lambda: boundary.plot_decision_boundary(
+        lambda: display.plot_decision_boundary(
             np.zeros(3), np.zeros(3), np.zeros((3, 3)), X, y, np.zeros(5)
         ),
         ValueError,

@@ -241,11 +241,6 @@ LIB = REPO / "lib" / "dllab"
 # weight initializers): allowed here only until those branches are merged; then empty it.
 NOT_YET_REMOVED = {
     "exercises/notebook.py:run_percent_file",
-    "weight_init.py:kaiming_normal",
-    "weight_init.py:kaiming_uniform",
-    "weight_init.py:uniform_bound",
-    "weight_init.py:xavier_normal",
-    "weight_init.py:xavier_uniform",
 }
 
 

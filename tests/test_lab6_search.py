@@ -78,7 +78,7 @@ def test_seeded_optuna_study_is_reproducible(data, tmp_path):
 
 
 def test_search_figure_counts_trials_that_land_on_one_spot():
-    from dllab.lightning.plots import coinciding, plot_search
+    from dllab.display import coinciding, plot_search
 
     lrs, losses = [1e-3] * 3 + [1e-1, 1e-1], [0.69, 0.6901, 0.69, 0.2, 0.5]
     assert coinciding(lrs, losses) == {(1e-3, 0.69): 3}  # the two at lr 0.1 are apart
