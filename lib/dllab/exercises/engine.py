@@ -23,23 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dllab.exercises import specs
-from dllab.exercises.compare import (
-    describe_inputs,
-    difference,
-    draw,
-    label_of,
-    normalize,
-    same,
-    snapshot,
-)
-from dllab.exercises.explain import (
-    Trial,
-    constant_result,
-    generic_mistake,
-    reads_the_notebook,
-    usual_mistake,
-)
+from dllab.exercises import compare, explain, specs
 from dllab.exercises.records import NOT_ATTEMPTED, PASSED, WRONG, Exercise, kind
 from dllab.exercises.report import append_verdict
 
@@ -62,10 +46,10 @@ TRIALS = 3  # fresh random inputs per check, after the spec's fixed cases
 
 # How a wrong result is explained: asked in this order, the first that speaks is shown.
 EXPLAINERS = (
-    usual_mistake,  # a usual mistake of the spec gives exactly this result
-    generic_mistake,  # a flipped sign, a transpose, a factor of the batch size
-    reads_the_notebook,  # it reads the notebook's N or X instead of its arguments
-    constant_result,  # other numbers give the same result (a constant written in)
+    explain.usual_mistake,  # a usual mistake of the spec gives exactly this result
+    explain.generic_mistake,  # a flipped sign, a transpose, a factor of the batch size
+    explain.reads_the_notebook,  # it reads the notebook's N or X instead of its arguments
+    explain.constant_result,  # other numbers give the same result (a constant written in)
 )
 
 
@@ -142,11 +126,11 @@ def your_turn(fn: Callable) -> ReferenceAnswer:
 
 
 def _wrong(name: str, args: dict, text: str) -> Verdict:
-    shown = describe_inputs(args)
+    shown = compare.describe_inputs(args)
     return Verdict(name, WRONG, f"with {shown}: {text}" if shown else text)
 
 
-def _explain(trial: Trial) -> str:
+def _explain(trial: explain.Trial) -> str:
     """The first explainer's sentence that speaks, else ""."""
     for explainer in EXPLAINERS:
         if said := explainer(trial):
@@ -159,10 +143,10 @@ def _judge_one(name: str, exercise: Exercise, student, fresh, seed: int) -> Verd
     order at the top of this file."""
     reference_args = fresh()
     reference_returned = exercise.reference(*reference_args.values())
-    expected = normalize(exercise, reference_args, reference_returned)
+    expected = compare.normalize(exercise, reference_args, reference_returned)
     args = fresh()
     shown = fresh()  # the inputs as they were, for the message
-    before = {arg: snapshot(value) for arg, value in args.items()}
+    before = {arg: compare.snapshot(value) for arg, value in args.items()}
     watch = _Watch(name)
     token = _WATCH.set(watch)
     try:  # 1
@@ -184,7 +168,7 @@ def _judge_one(name: str, exercise: Exercise, student, fresh, seed: int) -> Verd
     for arg, value in args.items():  # 3
         if arg in exercise.changes:
             continue
-        if before[arg] is not None and not same(before[arg], snapshot(value)):
+        if before[arg] is not None and not compare.same(before[arg], compare.snapshot(value)):
             hint = exercise.in_place_hint(arg)
             return _wrong(name, shown, f"it changes its argument `{arg}` in place. Hint: {hint}")
     if returned is None and reference_returned is not None:  # 4
@@ -197,25 +181,27 @@ def _judge_one(name: str, exercise: Exercise, student, fresh, seed: int) -> Verd
     if problem and several:  # 5: comparing them as one array only misleads
         return _wrong(name, shown, problem)
     try:
-        got = normalize(exercise, args, returned)
+        got = compare.normalize(exercise, args, returned)
         if exercise.compare:
             differs = exercise.compare(shown, expected, got)
         else:
-            differs = difference(expected, got, label_of(exercise), exercise.rtol)
-    except Exception:  # a result of a kind the comparison cannot read: the contract says why
+            differs = compare.difference(expected, got, compare.label_of(exercise), exercise.rtol)
+    except Exception:  # a result of a kind the comparison cannot read: `returns` says why
         got, differs = None, problem or f"expected numbers, got {kind(returned)}"
-    trial = Trial(exercise, student, fresh, seed, shown, expected, got)
+    trial = explain.Trial(exercise, student, fresh, seed, shown, expected, got)
     if differs is not None:  # 6
         said = _explain(trial)
         return _wrong(name, shown, problem if problem and not said else differs + said)
     if problem:  # 7 (with `compare`, a usual mistake can pass it: a grid is spread evenly too)
-        return _wrong(name, shown, problem + (usual_mistake(trial) if exercise.compare else ""))
+        return _wrong(
+            name, shown, problem + (explain.usual_mistake(trial) if exercise.compare else "")
+        )
     return None
 
 
 def _judge(name: str, exercise: Exercise, student, rng) -> Verdict:
     seeds = [int(rng.integers(2**32)) for _ in range(TRIALS)]
-    draws = [*exercise.cases, *(functools.partial(draw, exercise, s) for s in seeds)]
+    draws = [*exercise.cases, *(functools.partial(compare.draw, exercise, s) for s in seeds)]
     for fresh in draws:  # fresh(): the same inputs again, for each function that may change them
         verdict = _judge_one(name, exercise, student, fresh, seeds[0])
         if verdict is not None:
