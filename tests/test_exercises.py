@@ -53,6 +53,19 @@ def test_every_lab_exercise_has_a_spec_and_every_spec_a_lab_cell():
     assert all(reference(name).__wrapped__ is EXERCISES[name].reference for name in EXERCISES)
 
 
+def test_a_your_turn_cell_is_found_by_its_check_cell_not_its_comment():
+    source = (
+        "# %% [markdown]\n# ## Your turn\n\n# %%\nimport numpy as np\n\n\n"
+        "# %%\ndef he_std(fan_in):  # the student deleted the `# YOUR TURN` line\n"
+        '    return 1.0\n\n\n# %%\nhe_std = check("he_std", he_std)\n\n'
+        '# %%\nx = check("xavier_std", y)\n'  # not a check cell: another name
+    )
+    assert "".join(cells.percent_cells(source)) == source
+    assert cells.exercise_names(source) == ["he_std"]
+    code = [c for c in cells.percent_cells(source) if cells.is_code(c)]
+    assert cells.your_turn_cells(code) == {1: "he_std"}
+
+
 def test_looking_up_an_exercise_imports_only_its_labs_spec():
     code = (
         "import sys\n"
