@@ -7,6 +7,7 @@ lab's content, keeping the rules of the README's "Adding a lab".
 """
 
 import argparse
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -126,14 +127,15 @@ dllab.show(fig, "loss", run)
 SPEC = '''\
 """Exercises of lab {number} ({title}): references, random inputs and the usual mistakes.
 
-Each exercise: its reference, `inputs(rng)` → the arguments (a dict, in the function's order),
-what a pass means, and at least three usual mistakes (hint → a wrong implementation), each
-caught with its own hint (tests/test_exercises.py checks all of this).
+Each exercise is a record: its reference, `inputs(rng)` → the arguments (a dict, in the
+function's order), what a pass means, what the result must be (`returns`), and at least three
+usual mistakes, each a Mistake(id, hint, wrong implementation) caught with its own hint
+(tests/test_exercises.py checks all of this).
 """
 
 import numpy as np
 
-from dllab.exercises.engine import Exercise, number_result, numpy_result
+from dllab.exercises.records import Exercise, Mistake, Number, NumpyArray
 
 # ---------------------------------------------------------------- references
 
@@ -161,38 +163,59 @@ EXERCISES = {{
         reference={mse},
         inputs=_inputs,
         checked="the mean of the squared differences",
-        mistakes={{
-            "average the squares: divide their sum by N": lambda y_hat, y: float(
-                np.sum((y_hat - y) ** 2)
+        returns=Number("the loss"),
+        mistakes=(
+            Mistake(
+                "sum_not_mean",
+                "average the squares: divide their sum by N",
+                lambda y_hat, y: float(np.sum((y_hat - y) ** 2)),
             ),
-            "square the differences instead of taking their absolute values": lambda y_hat, y: (
-                float(np.mean(np.abs(y_hat - y)))
+            Mistake(
+                "absolute",
+                "square the differences instead of taking their absolute values",
+                lambda y_hat, y: float(np.mean(np.abs(y_hat - y))),
             ),
-            "square each difference, then average (not the square of the mean difference)": (
-                lambda y_hat, y: float(np.mean(y_hat - y) ** 2)
+            Mistake(
+                "square_of_mean",
+                "square each difference, then average (not the square of the mean difference)",
+                lambda y_hat, y: float(np.mean(y_hat - y) ** 2),
             ),
-        }},
-        contract=lambda args, returned: number_result("the loss", returned),
+        ),
     ),
     "{grad}": Exercise(
         reference={grad},
         inputs=_inputs,
         checked="2 (y_hat − y) / N, element by element",
-        mistakes={{
-            "the derivative of (ŷ − y)² is 2(ŷ − y): the factor 2 is missing": lambda y_hat, y: (
-                (y_hat - y) / len(y)
+        returns=NumpyArray(
+            "the gradient", like="y", why="the lab's gradient descent works in numpy"
+        ),
+        mistakes=(
+            Mistake(
+                "no_two",
+                "the derivative of (ŷ − y)² is 2(ŷ − y): the factor 2 is missing",
+                lambda y_hat, y: (y_hat - y) / len(y),
             ),
-            "the loss is a mean: divide by N": lambda y_hat, y: 2 * (y_hat - y),
-            "differentiate with respect to y_hat: 2(ŷ − y), not 2(y − ŷ)": lambda y_hat, y: (
-                2 * (y - y_hat) / len(y)
+            Mistake("no_mean", "the loss is a mean: divide by N", lambda y_hat, y: 2 * (y_hat - y)),
+            Mistake(
+                "sign",
+                "differentiate with respect to y_hat: 2(ŷ − y), not 2(y − ŷ)",
+                lambda y_hat, y: 2 * (y - y_hat) / len(y),
             ),
-        }},
-        contract=lambda args, returned: numpy_result(
-            "the gradient", returned, args["y"], "the lab's gradient descent works in numpy"
         ),
     ),
 }}
 '''
+
+
+def your_turn_names(lab_text: str) -> list[str]:
+    """The exercises of a lab's "Your turn" cells, found as the scoreboard and the tests find
+    them: lib/dllab/exercises/cells.py, loaded by its path (it needs only the standard library,
+    and this script runs before any environment exists)."""
+    path = REPO / "lib" / "dllab" / "exercises" / "cells.py"
+    spec = importlib.util.spec_from_file_location("dllab_exercise_cells", path)
+    cells = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cells)
+    return cells.exercise_names(lab_text)
 
 
 def readme_with_row(readme: str, number: int, stem: str, question: str) -> str:
@@ -250,7 +273,13 @@ def main(argv: list[str]) -> int:
         return fail(str(err))
     names = {"mse": f"{args.name}_mse", "grad": f"{args.name}_mse_gradient"}
     fields = dict(number=number, nn=nn, stem=stem, title=title, **names)
-    lab.write_text(LAB.format(**fields, n_text="`N`"), encoding="utf-8")
+    lab_text = LAB.format(**fields, n_text="`N`")
+    if your_turn_names(lab_text) != list(names.values()):  # the template and its spec disagree
+        return fail(
+            f"the lab template's 'Your turn' cells are {your_turn_names(lab_text)}, "
+            f"its spec's exercises {list(names.values())}"
+        )
+    lab.write_text(lab_text, encoding="utf-8")
     spec.write_text(SPEC.format(**fields), encoding="utf-8")
     readme.write_text(new_readme, encoding="utf-8")
     print(f"created {lab.relative_to(REPO)}, {spec.relative_to(REPO)} and the README row")

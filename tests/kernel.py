@@ -16,6 +16,7 @@ import pytest
 from filelock import FileLock
 from nbclient.exceptions import CellExecutionError
 
+from dllab.exercises import cells
 from dllab.exercises.notebook import kernel_client, kernel_env, run_percent_file
 
 REPO = Path(__file__).resolve().parents[1]
@@ -257,19 +258,16 @@ def remove_sessions() -> None:
 
 
 def with_answers(source: str, answers: dict) -> str:
-    """A lab's source with the cell of each `# YOUR TURN: name` replaced by answers[name]."""
-    cells = source.split("\n# %%")
-    for name, code in answers.items():
-        marked = [i for i, cell in enumerate(cells) if f"# YOUR TURN: {name}\n" in cell]
-        assert len(marked) == 1, f"no exercise cell for {name}"
-        cells[marked[0]] = f"\n{code}\n\n"
-    return "\n# %%".join(cells)
+    """A lab's source with the "Your turn" cell of each exercise replaced by answers[name]."""
+    parts = cells.percent_cells(source)
+    code = [i for i, part in enumerate(parts) if cells.is_code(part)]
+    at = {name: code[k] for k, name in cells.your_turn_cells([parts[i] for i in code]).items()}
+    for name, answer in answers.items():
+        assert name in at, f"no exercise cell for {name}"
+        parts[at[name]] = f"# %%\n{answer}\n\n\n"
+    return "".join(parts)
 
 
 def exercise_names(source: str) -> list[str]:
-    """The exercises of a lab, in order: the names after `# YOUR TURN:`."""
-    return [
-        line.split(":", 1)[1].strip()
-        for line in source.splitlines()
-        if line.startswith("# YOUR TURN:")
-    ]
+    """The exercises of a lab, in the order of their "Your turn" cells."""
+    return cells.exercise_names(source)

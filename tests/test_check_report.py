@@ -282,7 +282,7 @@ def class_of_30(monkeypatch, capsys, folder):
                     p=[p_pass, 0.07 + 0.2 * k, 0.03 + 0.05 * k],
                 )
                 if status == "wrong":
-                    hint = list(exercises[name].mistakes)[int(rng.integers(2))]
+                    hint = exercises[name].mistakes[int(rng.integers(2))].hint
                     message = f"with x of shape (5, 3): expected 1, got 2. Hint: {hint}"
                     hints[(name, hint)] = hints.get((name, hint), 0) + 1
                 else:

@@ -3,18 +3,31 @@
 import importlib
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 
-from dllab.exercises import NOT_ATTEMPTED, PASSED, WRONG, check, engine, reference
+from dllab.exercises import (
+    NOT_ATTEMPTED,
+    PASSED,
+    WRONG,
+    cells,
+    check,
+    compare,
+    engine,
+    reference,
+    specs,
+)
+from dllab.exercises.records import Exercise
 from dllab.exercises.specs import all_exercises
 from dllab.labs import all_labs
 
 EXERCISES = all_exercises()
 
-MISTAKES = [(name, hint) for name, ex in EXERCISES.items() for hint in ex.mistakes]
+MISTAKES = [(name, mistake.id) for name, ex in EXERCISES.items() for mistake in ex.mistakes]
 
 
 @pytest.fixture(autouse=True)
@@ -31,10 +44,46 @@ def judge(name, fn, seed=0):
 
 def test_every_lab_exercise_has_a_spec_and_every_spec_a_lab_cell():
     for lab in all_labs():
-        marked = re.findall(r"^# YOUR TURN: (\w+)$", lab.path.read_text(), flags=re.MULTILINE)
+        source = lab.path.read_text()
+        marked = re.findall(r"^# YOUR TURN: (\w+)$", source, flags=re.MULTILINE)
+        assert cells.exercise_names(source) == marked, lab.stem  # the marker is where it counts
         spec = importlib.import_module(lab.spec).EXERCISES
         assert sorted(marked) == sorted(spec), lab.stem
+        assert [n for n, m in specs.modules().items() if m == lab.spec] == list(spec)
     assert all(reference(name).__wrapped__ is EXERCISES[name].reference for name in EXERCISES)
+
+
+def test_a_your_turn_cell_is_found_by_its_check_cell_not_its_comment():
+    source = (
+        "# %% [markdown]\n# ## Your turn\n\n# %%\nimport numpy as np\n\n\n"
+        "# %%\ndef he_std(fan_in):  # the student deleted the `# YOUR TURN` line\n"
+        '    return 1.0\n\n\n# %%\nhe_std = check("he_std", he_std)\n\n'
+        '# %%\nx = check("xavier_std", y)\n'  # not a check cell: another name
+    )
+    assert "".join(cells.percent_cells(source)) == source
+    assert cells.exercise_names(source) == ["he_std"]
+    code = [c for c in cells.percent_cells(source) if cells.is_code(c)]
+    assert cells.your_turn_cells(code) == {1: "he_std"}
+
+
+def test_looking_up_an_exercise_imports_only_its_labs_spec():
+    code = (
+        "import sys\n"
+        "from dllab.exercises import check\n"
+        "check('relu_backward', lambda dout, x: dout * (x > 0))\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('dllab.exercises.specs.'))\n"
+        "print(loaded, 'lightning' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "['dllab.exercises.specs.lab02'] False"
+
+
+def test_mistake_ids_are_unique_and_a_mistake_is_found_by_its_id():
+    for ex in EXERCISES.values():
+        assert all(ex.mistake(m.id) is m for m in ex.mistakes)
+    with pytest.raises(ValueError, match="mistake ids must differ"):
+        Exercise(abs, dict, "", mistakes=(ex.mistakes[0], ex.mistakes[0]))
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))
@@ -48,11 +97,12 @@ def test_at_least_three_usual_mistakes_are_known(name):
     assert len(EXERCISES[name].mistakes) >= 3
 
 
-@pytest.mark.parametrize(("name", "hint"), MISTAKES)
-def test_usual_mistake_is_wrong_with_its_hint(name, hint):
-    verdict = judge(name, EXERCISES[name].mistakes[hint], seed=1)
+@pytest.mark.parametrize(("name", "mistake_id"), MISTAKES)
+def test_usual_mistake_is_wrong_with_its_hint(name, mistake_id):
+    mistake = EXERCISES[name].mistake(mistake_id)
+    verdict = judge(name, mistake.wrong, seed=1)
     assert verdict.status == WRONG
-    assert verdict.message.endswith(f"Hint: {hint}")
+    assert verdict.message.endswith(f"Hint: {mistake.hint}")
     # the first concrete difference (or the error, or what the lab needs) comes first
     before = verdict.message.split(" Hint: ")[0]
     assert "expected" in before or "raised" in before or "was not used" in before
@@ -586,7 +636,7 @@ def test_sigmoid_on_the_output_gets_its_hint():
 
 
 def test_no_minus_zero_in_messages():
-    assert engine._difference(-0.0, 1.0, "g", 1e-6) == "g: expected 0, got 1"
+    assert compare.difference(-0.0, 1.0, "g", 1e-6) == "g: expected 0, got 1"
 
 
 # ---------------------------------------------------------------- the def cell and the check cell

@@ -112,7 +112,13 @@ def test_a_scaffolded_lab_passes_the_lab_tests_at_once(tmp_path):
 def _tree(tmp_path):
     """The files new_lab.sh reads and writes, in a small copy."""
     copy = tmp_path / "repo"
-    for name in ("scripts/new_lab.sh", "scripts/new_lab.py", "scripts/_common.sh", "README.md"):
+    for name in (
+        "scripts/new_lab.sh",
+        "scripts/new_lab.py",
+        "scripts/_common.sh",
+        "README.md",
+        "lib/dllab/exercises/cells.py",
+    ):
         (copy / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, copy / name)
     shutil.copytree(REPO / "labs", copy / "labs")

@@ -1,19 +1,15 @@
 """The "Your turn" exercises: `check` judges a student's function, `reference` gives the answer.
 
-Layout: engine.py judges (runs, compares, hints); specs/labNN.py holds each lab's exercises
-(reference, random inputs, what the lab needs of a result, the usual mistakes); scoreboard.py
-runs labs headless and counts verdicts (scripts/check.sh); notebook.py runs a percent-cell file
-through a Jupyter kernel.
+Layout: records.py declares what a spec says (Exercise, Mistake, what a result must be);
+specs/labNN.py holds each lab's exercises as such records; engine.py judges (runs, compares,
+asks the explainers of explain.py for a hint); cells.py finds a lab's "Your turn" cells;
+scoreboard.py runs labs headless and counts verdicts (scripts/check.sh), report.py writes
+verdict records; notebook.py runs a percent-cell file through a Jupyter kernel.
 """
 
-from dllab.exercises.engine import (
-    NOT_ATTEMPTED,
-    PASSED,
-    WRONG,
-    ReferenceAnswer,
-    check,
-    your_turn,
-)
+from dllab.exercises import specs
+from dllab.exercises.engine import ReferenceAnswer, check, your_turn
+from dllab.exercises.records import NOT_ATTEMPTED, PASSED, WRONG
 
 
 def reference(name: str) -> ReferenceAnswer:
@@ -22,12 +18,7 @@ def reference(name: str) -> ReferenceAnswer:
     It is callable like your function, and marked: `check(name, reference(name))` says it is the
     reference, not your answer. Its source: `import inspect; print(inspect.getsource(ref.__wrapped__))`.
     """
-    from dllab.exercises.specs import all_exercises
-
-    exercises = all_exercises()
-    if name not in exercises:
-        raise ValueError(f"no exercise {name!r}; allowed: {sorted(exercises)}")
-    return ReferenceAnswer(name, exercises[name].reference, NOT_ATTEMPTED, "from reference()")
+    return ReferenceAnswer(name, specs.exercise(name).reference, NOT_ATTEMPTED, "from reference()")
 
 
 __all__ = [

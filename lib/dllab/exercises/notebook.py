@@ -9,6 +9,15 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from dllab.exercises import cells
+
+
+def your_turn_cells(nb) -> dict[int, str]:
+    """{index in nb.cells: exercise} of a notebook's "Your turn" cells (cells.py says which)."""
+    code = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    found = cells.your_turn_cells([nb.cells[i].source for i in code])
+    return {code[k]: name for k, name in found.items()}
+
 
 def kernel_client(nb, path: Path, timeout: int) -> NotebookClient:
     """A client that runs `nb` in a fresh kernel, with the folder of `path` as working directory."""

@@ -11,8 +11,6 @@ Exit status: 0 every attempted exercise passes, 1 something is wrong (or a cell 
 """
 
 import argparse
-import importlib
-import json
 import re
 import subprocess
 import sys
@@ -22,12 +20,12 @@ from pathlib import Path
 
 import jupytext
 
-from dllab.exercises import NOT_ATTEMPTED, PASSED, WRONG, report
-from dllab.exercises.engine import now_utc
-from dllab.exercises.notebook import run_cell_by_cell
+from dllab.exercises import NOT_ATTEMPTED, PASSED, WRONG, report, specs
+from dllab.exercises.cells import checked_name
+from dllab.exercises.notebook import run_cell_by_cell, your_turn_cells
+from dllab.exercises.report import append_verdict, now_utc, read_verdicts
 from dllab.labs import LABS_DIR, find
 
-CHECK = re.compile(r"^(\w+) = check\(\"(\w+)\", \1\)", re.MULTILINE)
 FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 KERNEL_FILE = re.compile(r"\(\d+\.py, line (\d+)\)")  # a SyntaxError's place in the kernel
@@ -55,17 +53,7 @@ def run_lab(path: Path, timeout: int = 600) -> LabResult:
     text = path.read_text(encoding="utf-8")
     result = LabResult()
     answers = {}  # execution count of a "Your turn" cell → its exercise
-    cells = [
-        (i, c)
-        for i, c in enumerate(jupytext.read(path, fmt="py:percent").cells)
-        if c.cell_type == "code"
-    ]
-    # a "Your turn" cell is the code cell before `name = check("name", name)`
-    exercise_of = {
-        i: match.group(2)
-        for (i, _), (_, after) in zip(cells, cells[1:], strict=False)
-        if (match := CHECK.search(after.source))
-    }
+    exercise_of = your_turn_cells(jupytext.read(path, fmt="py:percent"))
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "verdicts.jsonl"
         env = {
@@ -79,9 +67,7 @@ def run_lab(path: Path, timeout: int = 600) -> LabResult:
             return text[:found].count("\n") + 1 if found >= 0 else None
 
         def wrong(name, message):
-            with report.open("a", encoding="utf-8") as f:
-                line = {"exercise": name, "status": WRONG, "message": message, "time": now_utc()}
-                f.write(json.dumps(line) + "\n")
+            append_verdict(report, name, WRONG, message)
 
         def use_reference(name):
             return f"from dllab.exercises import reference as _r\n{name} = _r({name!r})"
@@ -99,9 +85,8 @@ def run_lab(path: Path, timeout: int = 600) -> LabResult:
                     name, f"the cell with your answer (line {line}) failed: {error.ename}: {evalue}"
                 )
                 return use_reference(name), True  # instead of the check cell
-            checked = CHECK.search(cell.source)
-            if checked:  # the check itself did not finish (an endless loop, a KeyboardInterrupt)
-                name = checked.group(2)
+            name = checked_name(cell.source)
+            if name:  # the check itself did not finish (an endless loop, a KeyboardInterrupt)
                 wrong(name, f"its check did not finish: {error.ename}: {evalue}")
                 return use_reference(name), False
             line = line_of(cell.source)
@@ -113,8 +98,7 @@ def run_lab(path: Path, timeout: int = 600) -> LabResult:
             return None
 
         run_cell_by_cell(path, on_cell, env=env, timeout=timeout)
-        lines = report.read_text(encoding="utf-8").splitlines() if report.exists() else []
-    result.verdicts = _last_per_exercise([json.loads(line) for line in lines])
+        result.verdicts = _last_per_exercise(read_verdicts(report))
     return result
 
 
@@ -135,13 +119,11 @@ def _describe(error, cell, line, answers: dict, report: Path) -> tuple[str, list
     traceback = ANSI.sub("", error.traceback or "")
     inside = [answers[int(n)] for n, _ in FRAME.findall(traceback) if int(n) in answers]
     passed = []
-    if report.exists():
-        for v in report.read_text(encoding="utf-8").splitlines():
-            v = json.loads(v)
-            if v["status"] == PASSED and v["exercise"] not in passed:
-                passed.append(v["exercise"])
-            elif v["status"] != PASSED and v["exercise"] in passed:  # checked again: not in use
-                passed.remove(v["exercise"])
+    for v in read_verdicts(report):
+        if v["status"] == PASSED and v["exercise"] not in passed:
+            passed.append(v["exercise"])
+        elif v["status"] != PASSED and v["exercise"] in passed:  # checked again: not in use
+            passed.remove(v["exercise"])
     if inside:
         name = inside[-1]
         state = " (it passed its check)" if name in passed else ""
@@ -159,10 +141,7 @@ def _describe(error, cell, line, answers: dict, report: Path) -> tuple[str, list
 
 def _exercises_of(lab) -> list[str]:
     """The names in the lab's exercise spec (none when the lab has no spec)."""
-    try:
-        return list(importlib.import_module(lab.spec).EXERCISES)
-    except ModuleNotFoundError:
-        return []
+    return [name for name, module in specs.modules().items() if module == lab.spec]
 
 
 def _git(*args: str) -> str | None:

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from dllab.exercises.engine import Exercise, is_number, kind
+from dllab.exercises.records import Exercise, Mistake, is_number, kind
 
 # ---------------------------------------------------------------- references
 
@@ -33,9 +33,9 @@ def _linear_inputs(rng):
 
 
 def _four_numbers(what, advice, names):
-    """A contract: four numbers, in a tuple, a list or an array of shape (4,) (the lab turns
-    them into np.array(...) of shape (4,) or unpacks them)."""
-    return lambda args, returned: _check_four(returned, what, advice, names)
+    """What the result must be: four numbers, in a tuple, a list or an array of shape (4,) (the
+    lab turns them into np.array(...) of shape (4,) or unpacks them)."""
+    return lambda args, returned, before: _check_four(returned, what, advice, names)
 
 
 def _check_four(returned, what, advice, names):
@@ -99,29 +99,52 @@ EXERCISES = {
         _linear_inputs,
         "all four gradients equal the reference",
         outputs=("da", "db", "dc", "dd"),
-        contract=_four_numbers(
+        returns=_four_numbers(
             "number (a mean over the N points)",
             "return the four gradients, e.g. `return da, db, dc, dd` or an array of shape (4,)",
             ("da", "db", "dc", "dd"),
         ),
         result=_as_four,
         in_place="compute r = ŷ − y as a new array; the caller still needs x1, x2, x3 and y",
-        mistakes={
-            "L is a mean over the N points, so its gradients are means too: use .mean(), not .sum()": _gradients_summed,
-            "∂L/∂b needs the factor x1 (chain rule: ∂ŷ/∂b = x1), likewise x2 for c and x3 for d": _gradients_without_x,
-            "the ½ in L cancels the 2 from the square: there is no factor 2": lambda x1, x2, x3, y, a, b, c, d: (
-                tuple(2 * g for g in gradients(x1, x2, x3, y, a, b, c, d))
+        mistakes=(
+            Mistake(
+                "sum_not_mean",
+                "L is a mean over the N points, so its gradients are means too: use .mean(), "
+                "not .sum()",
+                _gradients_summed,
             ),
-            "ŷ includes the intercept a: r = a + b·x1 + c·x2 + d·x3 − y": _gradients_without_a,
-            "multiply r by x1 point by point, then take the mean: mean(r·x1), not mean(r)·mean(x1)": _gradients_of_mean_r,
-        },
+            Mistake(
+                "no_factor_x",
+                "∂L/∂b needs the factor x1 (chain rule: ∂ŷ/∂b = x1), likewise x2 for c and x3 "
+                "for d",
+                _gradients_without_x,
+            ),
+            Mistake(
+                "factor_two",
+                "the ½ in L cancels the 2 from the square: there is no factor 2",
+                lambda x1, x2, x3, y, a, b, c, d: tuple(
+                    2 * g for g in gradients(x1, x2, x3, y, a, b, c, d)
+                ),
+            ),
+            Mistake(
+                "no_intercept",
+                "ŷ includes the intercept a: r = a + b·x1 + c·x2 + d·x3 − y",
+                _gradients_without_a,
+            ),
+            Mistake(
+                "mean_r_times_mean_x",
+                "multiply r by x1 point by point, then take the mean: mean(r·x1), not "
+                "mean(r)·mean(x1)",
+                _gradients_of_mean_r,
+            ),
+        ),
     ),
     "sgd_step": Exercise(
         sgd_step,
         _sgd_step_inputs,
         "params − lr·grads, leaving params unchanged",
         outputs=("new params",),
-        contract=_four_numbers(
+        returns=_four_numbers(
             "number",
             "return the four new parameters as an array of shape (4,), e.g. `params - lr * grads`",
             ("a", "b", "c", "d"),
@@ -133,13 +156,23 @@ EXERCISES = {
             "grads": "`grads *= lr` changes the caller's gradients; compute a new array: "
             "`return params - lr * grads`",
         },
-        mistakes={
-            "step against the gradient: params − lr·grads, not +": lambda p, g, lr: p + lr * g,
-            "the step is scaled by the learning rate lr": lambda p, g, lr: p - g,
-            "return the new parameters, params − lr·grads, not only the step lr·grads": lambda p, g, lr: (
-                lr * g
+        mistakes=(
+            Mistake(
+                "plus",
+                "step against the gradient: params − lr·grads, not +",
+                lambda p, g, lr: p + lr * g,
             ),
-            "multiply by lr, don't divide: params − lr·grads": lambda p, g, lr: p - g / lr,
-        },
+            Mistake("no_lr", "the step is scaled by the learning rate lr", lambda p, g, lr: p - g),
+            Mistake(
+                "step_only",
+                "return the new parameters, params − lr·grads, not only the step lr·grads",
+                lambda p, g, lr: lr * g,
+            ),
+            Mistake(
+                "divide_by_lr",
+                "multiply by lr, don't divide: params − lr·grads",
+                lambda p, g, lr: p - g / lr,
+            ),
+        ),
     ),
 }

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dllab.exercises.engine import Exercise, is_number, kind, numpy_result
+from dllab.exercises.records import Exercise, Mistake, NumpyArray, is_number, kind
 from dllab.scratch import bce_backward as bce_grad
 from dllab.scratch import linear_backward, relu_backward
 
@@ -48,7 +48,7 @@ def _bce_inputs(rng):
     return {"p": rng.uniform(0.05, 0.95, (n, 1)), "y": rng.integers(0, 2, (n, 1)).astype(float)}
 
 
-def _three_arrays(args, returned):
+def _three_arrays(args, returned, before):
     if not isinstance(returned, tuple | list) or len(returned) != 3:
         return f"expected three arrays, `return dx, dW, db`; got {kind(returned)}"
     for name, value in zip(("dx", "dW", "db"), returned, strict=True):
@@ -58,7 +58,7 @@ def _three_arrays(args, returned):
                 f"array of shape ({args['W'].shape[1]},) = (n_out,): sum dout over the batch "
                 "axis only"
             )
-        if problem := numpy_result(name, value, args["x"], USES[name]):
+        if problem := NumpyArray(name, like="x", why=USES[name]).problem(args, value):
             return problem
     return None
 
@@ -73,7 +73,7 @@ EXERCISES = {
         _relu_inputs,
         "dx = dout where x > 0, else 0",
         outputs=("dx",),
-        contract=lambda args, dx: numpy_result("dx", dx, args["dout"], NUMPY),
+        returns=NumpyArray("dx", like="dout", why=NUMPY),
         in_place={
             "dout": "compute a new array (e.g. `dout * (x > 0)`, not `dout[x <= 0] = 0`): the "
             "caller still needs the original dout",
@@ -81,52 +81,64 @@ EXERCISES = {
             "(not `x[x <= 0] = 0` or `np.maximum(x, 0, out=x)`): x is the layer's forward "
             "input, which the caller still needs",
         },
-        mistakes={
-            "chain rule: dx = dout · relu'(x); multiply by dout": lambda dout, x: (x > 0).astype(
-                float
+        mistakes=(
+            Mistake(
+                "no_dout",
+                "chain rule: dx = dout · relu'(x); multiply by dout",
+                lambda dout, x: (x > 0).astype(float),
             ),
-            "the local gradient is 0 where x ≤ 0: mask dout with x > 0": lambda dout, x: dout,
-            "at x = 0 the gradient is taken as 0 (as in PyTorch): use x > 0, not x >= 0": lambda dout, x: (
-                dout * (x >= 0)
+            Mistake(
+                "no_mask",
+                "the local gradient is 0 where x ≤ 0: mask dout with x > 0",
+                lambda dout, x: dout,
             ),
-            "the mask comes from the forward input x, not from dout: dout · (x > 0)": _relu_dout_of_dout,
-        },
+            Mistake(
+                "kink_at_zero",
+                "at x = 0 the gradient is taken as 0 (as in PyTorch): use x > 0, not x >= 0",
+                lambda dout, x: dout * (x >= 0),
+            ),
+            Mistake(
+                "mask_from_dout",
+                "the mask comes from the forward input x, not from dout: dout · (x > 0)",
+                _relu_dout_of_dout,
+            ),
+        ),
     ),
     "linear_backward": Exercise(
         linear_backward,
         _linear_layer_inputs,
         "dx, dW and db equal the reference",
         outputs=("dx", "dW", "db"),
-        contract=_three_arrays,
+        returns=_three_arrays,
         cases=(_one_output_inputs,),
         in_place="compute new arrays; the caller still needs dout, x and W",
-        mistakes={
-            "dW = xᵀ · dout has the shape of W, (n_in, n_out)": lambda dout, x, W: (
-                dout @ W.T,
-                dout.T @ x,
-                dout.sum(0),
+        mistakes=(
+            Mistake(
+                "dW_transposed",
+                "dW = xᵀ · dout has the shape of W, (n_in, n_out)",
+                lambda dout, x, W: (dout @ W.T, dout.T @ x, dout.sum(0)),
             ),
-            "db sums dout over the batch axis (0): one entry per output unit": lambda dout, x, W: (
-                dout @ W.T,
-                x.T @ dout,
-                dout,
+            Mistake(
+                "db_not_summed",
+                "db sums dout over the batch axis (0): one entry per output unit",
+                lambda dout, x, W: (dout @ W.T, x.T @ dout, dout),
             ),
-            "sum over the batch, don't average: the 1/N is already inside dout": lambda dout, x, W: (
-                dout @ W.T,
-                x.T @ dout,
-                dout.mean(0),
+            Mistake(
+                "db_mean",
+                "sum over the batch, don't average: the 1/N is already inside dout",
+                lambda dout, x, W: (dout @ W.T, x.T @ dout, dout.mean(0)),
             ),
-            "db sums over the batch (axis 0), not over the output units": lambda dout, x, W: (
-                dout @ W.T,
-                x.T @ dout,
-                dout.sum(1),
+            Mistake(
+                "db_wrong_axis",
+                "db sums over the batch (axis 0), not over the output units",
+                lambda dout, x, W: (dout @ W.T, x.T @ dout, dout.sum(1)),
             ),
-            "db has the shape of b, (n_out,): dout.sum(axis=0) without keepdims": lambda dout, x, W: (
-                dout @ W.T,
-                x.T @ dout,
-                dout.sum(0, keepdims=True),
+            Mistake(
+                "db_keepdims",
+                "db has the shape of b, (n_out,): dout.sum(axis=0) without keepdims",
+                lambda dout, x, W: (dout @ W.T, x.T @ dout, dout.sum(0, keepdims=True)),
             ),
-        },
+        ),
         raised={
             "matmul": "check the shapes: dx = dout · Wᵀ is (N, n_in), dW = xᵀ · dout is (n_in, n_out)",
             "shapes": "check the shapes: dx = dout · Wᵀ is (N, n_in), dW = xᵀ · dout is (n_in, n_out)",
@@ -137,19 +149,29 @@ EXERCISES = {
         _bce_inputs,
         "∂L/∂p = (p − y) / (p(1 − p)) / N",
         outputs=("dp",),
-        contract=lambda args, dp: numpy_result("dp", dp, args["p"], NUMPY),
+        returns=NumpyArray("dp", like="p", why=NUMPY),
         in_place="compute a new array; the caller still needs p and y",
-        mistakes={
-            "the loss is a mean over the batch: divide by N": lambda p, y: (p - y) / (p * (1 - p)),
-            "(p − y) is the gradient with respect to the logits, not the probabilities": lambda p, y: (
-                (p - y) / len(p)
+        mistakes=(
+            Mistake(
+                "no_mean",
+                "the loss is a mean over the batch: divide by N",
+                lambda p, y: (p - y) / (p * (1 - p)),
             ),
-            "both terms of L depend on p: ∂/∂p of (1 − y)·log(1 − p) is −(1 − y)/(1 − p)": lambda p, y: (
-                -y / p / len(p)
+            Mistake(
+                "logit_gradient",
+                "(p − y) is the gradient with respect to the logits, not the probabilities",
+                lambda p, y: (p - y) / len(p),
             ),
-            "L has a minus sign in front: ∂L/∂p = −(y/p − (1 − y)/(1 − p)) / N": lambda p, y: (
-                (y / p - (1 - y) / (1 - p)) / len(p)
+            Mistake(
+                "one_term",
+                "both terms of L depend on p: ∂/∂p of (1 − y)·log(1 − p) is −(1 − y)/(1 − p)",
+                lambda p, y: -y / p / len(p),
             ),
-        },
+            Mistake(
+                "sign",
+                "L has a minus sign in front: ∂L/∂p = −(y/p − (1 − y)/(1 − p)) / N",
+                lambda p, y: (y / p - (1 - y) / (1 - p)) / len(p),
+            ),
+        ),
     ),
 }

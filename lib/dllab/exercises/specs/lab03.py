@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dllab.exercises.engine import Exercise, is_number, kind, torch_result
+from dllab.exercises.records import Exercise, Mistake, TorchTensor, is_number, kind
 from dllab.models import polar_features
 
 # ---------------------------------------------------------------- references
@@ -39,12 +39,6 @@ def _layer_stack(rng):
     torch.manual_seed(int(rng.integers(2**31)))
     layers = [nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 1)]
     return {"layers": layers, "x": torch.randn(int(rng.integers(1, 9)), 3)}
-
-
-def _output_tensor(args, out):
-    if isinstance(out, list | tuple):
-        return f"got {kind(out)}; return only the last layer's output, one tensor"
-    return torch_result("output", out, args["x"], "the model's output feeds the loss")
 
 
 def _point_inputs(rng):
@@ -130,7 +124,7 @@ def _confident_epoch():
     return args
 
 
-def _loss_is_a_number(args, returned):
+def _loss_is_a_number(args, returned, before):
     """The lab prints the mean loss and plots it: it must be a plain number."""
     if isinstance(returned, torch.Tensor):
         graph = ", and this tensor keeps every minibatch's graph" if returned.requires_grad else ""
@@ -186,24 +180,45 @@ EXERCISES = {
         _layer_stack,
         "the output equals applying the layers in order",
         outputs=("output",),
-        contract=_output_tensor,
+        returns=TorchTensor(
+            "output",
+            like="x",
+            why="the model's output feeds the loss",
+            several="return only the last layer's output, one tensor",
+        ),
         in_place={
             "layers": "leave the list of layers as it is (no pop or remove): loop over it",
             "x": "compute new tensors (`x = layer(x)` gives the name a new tensor; an in-place "
             "operation such as `x.relu_()` or `x += …` changes the caller's input)",
         },
-        mistakes={
-            "return the output of the last layer, not the input x": lambda layers, x: x,
-            "apply every layer, not only the first": lambda layers, x: layers[0](x),
-            "apply the activations too: every layer of the list, in order": lambda layers, x: (
-                layers[-1](layers[-3](layers[-5](x)))
+        mistakes=(
+            Mistake(
+                "returns_x",
+                "return the output of the last layer, not the input x",
+                lambda layers, x: x,
             ),
-            "apply every layer, the last one too": lambda layers, x: mlp_forward(layers[:-1], x),
-            "return the last layer's output as it is, the logits: the loss "
-            "(binary_cross_entropy_with_logits) applies the sigmoid": lambda layers, x: (
-                torch.sigmoid(mlp_forward(layers, x))
+            Mistake(
+                "first_layer_only",
+                "apply every layer, not only the first",
+                lambda layers, x: layers[0](x),
             ),
-        },
+            Mistake(
+                "skips_activations",
+                "apply the activations too: every layer of the list, in order",
+                lambda layers, x: layers[-1](layers[-3](layers[-5](x))),
+            ),
+            Mistake(
+                "skips_last_layer",
+                "apply every layer, the last one too",
+                lambda layers, x: mlp_forward(layers[:-1], x),
+            ),
+            Mistake(
+                "sigmoid_on_output",
+                "return the last layer's output as it is, the logits: the loss "
+                "(binary_cross_entropy_with_logits) applies the sigmoid",
+                lambda layers, x: torch.sigmoid(mlp_forward(layers, x)),
+            ),
+        ),
         raised={
             "shapes cannot be multiplied": "a layer got an input of the wrong width: apply the layers "
             "in order, each to the previous layer's output"
@@ -215,40 +230,56 @@ EXERCISES = {
         _point_inputs,
         "(cos θ, sin θ, cos r, sin r) for points all around the plane, as float32 tensors",
         outputs=("features",),
-        contract=lambda args, out: torch_result(
-            "features", out, args["x"], "the network's next layer needs a tensor"
-        ),
+        returns=TorchTensor("features", like="x", why="the network's next layer needs a tensor"),
         cases=(_axis_points,),
         probe=_on_any_device,
         in_place="compute new tensors (x[:, 0], torch.atan2(...)); the network still needs x",
-        mistakes={
-            "θ needs atan2(y, x): atan(y / x) loses the quadrant": lambda x: _polar(
-                torch.atan(x[:, 1] / x[:, 0]), x.norm(dim=1)
+        mistakes=(
+            Mistake(
+                "atan",
+                "θ needs atan2(y, x): atan(y / x) loses the quadrant",
+                lambda x: _polar(torch.atan(x[:, 1] / x[:, 0]), x.norm(dim=1)),
             ),
-            "the first two features are cos θ, then sin θ, with θ = atan2(y, x): check the "
-            "order of atan2's arguments (y first) and of cos and sin": lambda x: _polar(
-                torch.atan2(x[:, 0], x[:, 1]), x.norm(dim=1)
+            Mistake(
+                "atan2_arguments",
+                "the first two features are cos θ, then sin θ, with θ = atan2(y, x): check the "
+                "order of atan2's arguments (y first) and of cos and sin",
+                lambda x: _polar(torch.atan2(x[:, 0], x[:, 1]), x.norm(dim=1)),
             ),
-            "r is the distance √(x² + y²), not its square": lambda x: _polar(
-                torch.atan2(x[:, 1], x[:, 0]), (x**2).sum(dim=1)
+            Mistake(
+                "r_squared",
+                "r is the distance √(x² + y²), not its square",
+                lambda x: _polar(torch.atan2(x[:, 1], x[:, 0]), (x**2).sum(dim=1)),
             ),
-            "the features are in the order (cos θ, sin θ, cos r, sin r)": lambda x: _polar(
-                x.norm(dim=1), torch.atan2(x[:, 1], x[:, 0])
+            Mistake(
+                "theta_r_swapped",
+                "the features are in the order (cos θ, sin θ, cos r, sin r)",
+                lambda x: _polar(x.norm(dim=1), torch.atan2(x[:, 1], x[:, 0])),
             ),
-            "cos comes first, then sin: (cos θ, sin θ, cos r, sin r)": lambda x: _polar(
-                torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)
-            )[:, [1, 0, 3, 2]],
-            "for r too, cos comes first, then sin: (cos θ, sin θ, cos r, sin r)": lambda x: _polar(
-                torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)
-            )[:, [0, 1, 3, 2]],
-            "put the four features side by side, as columns: torch.stack([...], dim=1) is "
-            "(N, 4)": lambda x: torch.cat(
-                [f.unsqueeze(0) for f in _polar(torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)).T]
-            ).ravel(),
-            "return the four periodic features, not θ and r themselves": lambda x: torch.stack(
-                [torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)], dim=1
+            Mistake(
+                "sin_cos_swapped",
+                "cos comes first, then sin: (cos θ, sin θ, cos r, sin r)",
+                lambda x: _polar(torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1))[:, [1, 0, 3, 2]],
             ),
-        },
+            Mistake(
+                "sin_cos_swapped_r",
+                "for r too, cos comes first, then sin: (cos θ, sin θ, cos r, sin r)",
+                lambda x: _polar(torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1))[:, [0, 1, 3, 2]],
+            ),
+            Mistake(
+                "rows_not_columns",
+                "put the four features side by side, as columns: torch.stack([...], dim=1) is "
+                "(N, 4)",
+                lambda x: torch.cat(
+                    [f.unsqueeze(0) for f in _polar(torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)).T]
+                ).ravel(),
+            ),
+            Mistake(
+                "theta_and_r",
+                "return the four periodic features, not θ and r themselves",
+                lambda x: torch.stack([torch.atan2(x[:, 1], x[:, 0]), x.norm(dim=1)], dim=1),
+            ),
+        ),
         rtol=1e-4,
     ),
     "train_epoch": Exercise(
@@ -257,45 +288,68 @@ EXERCISES = {
         "the mean minibatch loss and the weights after one epoch match the reference",
         outputs=("mean loss", "weights after the epoch"),
         result=_loss_and_weights,
-        contract=_loss_is_a_number,
+        returns=_loss_is_a_number,
         changes=("model", "optimizer"),
         cases=(_confident_epoch,),
-        mistakes={
-            "sigmoid + binary_cross_entropy is the same loss only while the logits are "
-            "moderate: for confident logits the sigmoid rounds to 0 or 1 and the log is clipped "
-            "at −100 (lab 2); use F.binary_cross_entropy_with_logits on the logits": lambda *a: (
-                _mean(
+        mistakes=(
+            Mistake(
+                "sigmoid_bce",
+                "sigmoid + binary_cross_entropy is the same loss only while the logits are "
+                "moderate: for confident logits the sigmoid rounds to 0 or 1 and the log is clipped "
+                "at −100 (lab 2); use F.binary_cross_entropy_with_logits on the logits",
+                lambda *a: _mean(
                     _epoch_with(
                         *a, loss_of=lambda z, y: F.binary_cross_entropy(torch.sigmoid(z), y)
                     )
-                )
+                ),
             ),
-            "the model returns logits; binary_cross_entropy_with_logits applies the sigmoid "
-            "itself": lambda *a: _mean(
-                _epoch_with(
-                    *a, loss_of=lambda z, y: F.binary_cross_entropy_with_logits(torch.sigmoid(z), y)
-                )
+            Mistake(
+                "sigmoid_on_logits",
+                "the model returns logits; binary_cross_entropy_with_logits applies the sigmoid "
+                "itself",
+                lambda *a: _mean(
+                    _epoch_with(
+                        *a,
+                        loss_of=lambda z, y: F.binary_cross_entropy_with_logits(
+                            torch.sigmoid(z), y
+                        ),
+                    )
+                ),
             ),
-            "the loss of a classifier is the binary cross-entropy "
-            "(F.binary_cross_entropy_with_logits), not the mean squared error": lambda *a: _mean(
-                _epoch_with(*a, loss_of=F.mse_loss)
+            Mistake(
+                "mse",
+                "the loss of a classifier is the binary cross-entropy "
+                "(F.binary_cross_entropy_with_logits), not the mean squared error",
+                lambda *a: _mean(_epoch_with(*a, loss_of=F.mse_loss)),
             ),
-            "call optimizer.zero_grad() before each backward pass: otherwise each step uses "
-            "the gradients of all earlier minibatches added up": lambda *a: _mean(
-                _epoch_with(*a, zero=False)
+            Mistake(
+                "no_zero_grad",
+                "call optimizer.zero_grad() before each backward pass: otherwise each step uses "
+                "the gradients of all earlier minibatches added up",
+                lambda *a: _mean(_epoch_with(*a, zero=False)),
             ),
-            "take minibatch k through the shuffled order, X[order[k·B : (k+1)·B]], "
-            "not X[k·B : (k+1)·B]": lambda *a: _mean(_epoch_with(*a, shuffled=False)),
-            "drop the last partial minibatch: only len(X) // batch_size full ones": lambda *a: (
-                _mean(_epoch_with(*a, keep_partial=True))
+            Mistake(
+                "unshuffled",
+                "take minibatch k through the shuffled order, X[order[k·B : (k+1)·B]], "
+                "not X[k·B : (k+1)·B]",
+                lambda *a: _mean(_epoch_with(*a, shuffled=False)),
             ),
-            "return the mean of the minibatch losses, not the last one": lambda *a: _last(
-                _epoch_with(*a)
+            Mistake(
+                "partial_batch",
+                "drop the last partial minibatch: only len(X) // batch_size full ones",
+                lambda *a: _mean(_epoch_with(*a, keep_partial=True)),
             ),
-            "one optimizer.step() per minibatch, not one per epoch": lambda *a: _mean(
-                _epoch_with(*a, step_each=False)
+            Mistake(
+                "last_loss",
+                "return the mean of the minibatch losses, not the last one",
+                lambda *a: _last(_epoch_with(*a)),
             ),
-        },
+            Mistake(
+                "one_step",
+                "one optimizer.step() per minibatch, not one per epoch",
+                lambda *a: _mean(_epoch_with(*a, step_each=False)),
+            ),
+        ),
         raised={
             "should be between 0 and 1": "the model returns logits: use "
             "F.binary_cross_entropy_with_logits, not binary_cross_entropy",

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from dllab.exercises.engine import Exercise, as_array, is_number, kind
+from dllab.exercises.records import Exercise, Mistake, as_array, is_number, kind
 from dllab.tblog import log_gradients, log_losses
 from dllab.train import History
 
@@ -48,16 +48,17 @@ class RecordingWriter:
 
 def _logged(method):
     """(arguments, returned) → {tag: value} of the writer's calls of `method` (their steps are
-    checked by the contract)."""
+    checked by `returns`)."""
     return lambda args, returned: {
         tag: value for m, tag, value, _ in args["writer"].calls if m == method
     }
 
 
 def _only(method, example):
-    """A contract: the function calls only writer.<method>, each tag once, with a step."""
+    """What `returns` checks: the function calls only writer.<method>, each tag once, with a
+    step."""
 
-    def contract(args, returned):
+    def calls_only(args, returned, before):
         calls = args["writer"].calls
         for m, *_ in calls:
             if m != method:
@@ -78,7 +79,7 @@ def _only(method, example):
                 return f"{tag!r} was logged at step {step}, not at epoch={args['epoch']}: {example}"
         return None
 
-    return contract
+    return calls_only
 
 
 # ---------------------------------------------------------------- inputs and mistakes
@@ -126,27 +127,39 @@ EXERCISES = {
         "one histogram grads/<name> of each gradient at step epoch, none for a missing gradient",
         outputs=("logged histograms",),
         result=_logged("add_histogram"),
-        contract=_only("add_histogram", 'writer.add_histogram(f"grads/{name}", param.grad, epoch)'),
+        returns=_only("add_histogram", 'writer.add_histogram(f"grads/{name}", param.grad, epoch)'),
         cases=(_before_training,),
         in_place="log the gradients without changing them: the optimizer's step still needs "
         "param.grad (use param.grad itself, or a copy)",
-        mistakes={
-            "log param.grad, the gradient, not the parameter itself": lambda w, model, epoch: [
-                w.add_histogram(f"grads/{n}", p.detach(), epoch)
-                for n, p in model.named_parameters()
-                if p.grad is not None
-            ],
-            "name the tags grads/<parameter name>, e.g. grads/0.weight": lambda w, model, epoch: [
-                w.add_histogram(n, p.grad, epoch)
-                for n, p in model.named_parameters()
-                if p.grad is not None
-            ],
-            "log every parameter that has a gradient, biases included": lambda w, model, epoch: [
-                w.add_histogram(f"grads/{n}", p.grad, epoch)
-                for n, p in model.named_parameters()
-                if p.grad is not None and n.endswith("weight")
-            ],
-        },
+        mistakes=(
+            Mistake(
+                "parameter_not_grad",
+                "log param.grad, the gradient, not the parameter itself",
+                lambda w, model, epoch: [
+                    w.add_histogram(f"grads/{n}", p.detach(), epoch)
+                    for n, p in model.named_parameters()
+                    if p.grad is not None
+                ],
+            ),
+            Mistake(
+                "tag_without_prefix",
+                "name the tags grads/<parameter name>, e.g. grads/0.weight",
+                lambda w, model, epoch: [
+                    w.add_histogram(n, p.grad, epoch)
+                    for n, p in model.named_parameters()
+                    if p.grad is not None
+                ],
+            ),
+            Mistake(
+                "weights_only",
+                "log every parameter that has a gradient, biases included",
+                lambda w, model, epoch: [
+                    w.add_histogram(f"grads/{n}", p.grad, epoch)
+                    for n, p in model.named_parameters()
+                    if p.grad is not None and n.endswith("weight")
+                ],
+            ),
+        ),
         raised={
             "values is None": "before the first backward pass, and for a layer that took no part "
             "in it, param.grad is None: skip those (`if param.grad is not None`)",
@@ -160,7 +173,7 @@ EXERCISES = {
         "loss/train and loss/valid of the last epoch at step epoch",
         outputs=("logged scalars",),
         result=_logged("add_scalar"),
-        contract=_only(
+        returns=_only(
             "add_scalar", 'writer.add_scalar("loss/train", history.train_loss[-1], epoch)'
         ),
         cases=(_first_epoch,),
@@ -170,26 +183,44 @@ EXERCISES = {
         },
         in_place="read the history without changing it (history.train_loss[-1], not .pop()): "
         "the training loop keeps appending to it",
-        mistakes={
-            "log this epoch's loss, the last entry history.train_loss[-1]": lambda w, h, epoch: (
-                w.add_scalar("loss/train", h.train_loss[0], epoch),
-                w.add_scalar("loss/valid", h.valid_loss[0], epoch),
+        mistakes=(
+            Mistake(
+                "first_epoch",
+                "log this epoch's loss, the last entry history.train_loss[-1]",
+                lambda w, h, epoch: (
+                    w.add_scalar("loss/train", h.train_loss[0], epoch),
+                    w.add_scalar("loss/valid", h.valid_loss[0], epoch),
+                ),
             ),
-            "log this epoch's loss, not the mean over all epochs": lambda w, h, epoch: (
-                w.add_scalar("loss/train", _mean(h.train_loss), epoch),
-                w.add_scalar("loss/valid", _mean(h.valid_loss), epoch),
+            Mistake(
+                "mean_over_epochs",
+                "log this epoch's loss, not the mean over all epochs",
+                lambda w, h, epoch: (
+                    w.add_scalar("loss/train", _mean(h.train_loss), epoch),
+                    w.add_scalar("loss/valid", _mean(h.valid_loss), epoch),
+                ),
             ),
-            "use the tags loss/train and loss/valid, so TensorBoard draws both in one section": lambda w, h, epoch: (
-                w.add_scalar("train", h.train_loss[-1], epoch),
-                w.add_scalar("valid", h.valid_loss[-1], epoch),
+            Mistake(
+                "tags_without_loss",
+                "use the tags loss/train and loss/valid, so TensorBoard draws both in one section",
+                lambda w, h, epoch: (
+                    w.add_scalar("train", h.train_loss[-1], epoch),
+                    w.add_scalar("valid", h.valid_loss[-1], epoch),
+                ),
             ),
-            "log both losses: loss/train from history.train_loss, loss/valid from history.valid_loss": lambda w, h, epoch: (
-                w.add_scalar("loss/train", h.train_loss[-1], epoch),
+            Mistake(
+                "train_only",
+                "log both losses: loss/train from history.train_loss, loss/valid from history.valid_loss",
+                lambda w, h, epoch: (w.add_scalar("loss/train", h.train_loss[-1], epoch),),
             ),
-            "loss/valid comes from history.valid_loss": lambda w, h, epoch: (
-                w.add_scalar("loss/train", h.train_loss[-1], epoch),
-                w.add_scalar("loss/valid", h.train_loss[-1], epoch),
+            Mistake(
+                "valid_from_train",
+                "loss/valid comes from history.valid_loss",
+                lambda w, h, epoch: (
+                    w.add_scalar("loss/train", h.train_loss[-1], epoch),
+                    w.add_scalar("loss/valid", h.train_loss[-1], epoch),
+                ),
             ),
-        },
+        ),
     ),
 }

@@ -1,10 +1,11 @@
 """Exercises of lab 6 (Lightning and random search): references, random inputs, usual mistakes."""
 
+import lightning as L
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dllab.exercises.engine import Exercise, kind
+from dllab.exercises.records import Exercise, Mistake, kind
 from dllab.lightning.search import log_uniform
 from dllab.models import MLP
 
@@ -22,32 +23,22 @@ def training_step(self, batch, batch_idx):
 # ---------------------------------------------------------------- log_uniform
 
 
-_FRESH_STATES: dict = {}  # id of a generator handed to the student → its state before the call
-
-
-def _generator(seed: int) -> np.random.Generator:
-    rng = np.random.default_rng(seed)
-    _FRESH_STATES[id(rng)] = rng.bit_generator.state
-    return rng
-
-
 def _range_inputs(rng):
     return {
         "low": float(10 ** rng.uniform(-6, -2)),
         "high": float(10 ** rng.uniform(-1, 1)),
         "size": int(rng.integers(2000, 4000)),  # enough draws to judge their distribution
-        "rng": _generator(int(rng.integers(2**32))),
+        "rng": np.random.default_rng(int(rng.integers(2**32))),
     }
 
 
 def _lab_range():
     """The lab's own call: the learning rate between 0.0001 and 1, 16 draws."""
-    return {"low": 1e-4, "high": 1.0, "size": 16, "rng": _generator(1234)}
+    return {"low": 1e-4, "high": 1.0, "size": 16, "rng": np.random.default_rng(1234)}
 
 
-def _samples_contract(args, returned):
-    rng = args["rng"]
-    if _FRESH_STATES.pop(id(rng), None) == rng.bit_generator.state:
+def _samples_contract(args, returned, before):
+    if args["rng"].bit_generator.state == before["rng"].bit_generator.state:
         return (
             "the generator rng was not used: draw from it (rng.uniform(...)), so that the same "
             "seed gives the same search"
@@ -135,8 +126,7 @@ def _same_seed_same_samples(student):
 def _module(rng):
     """A small LightningModule as training_step sees it: self(X) gives logits, self.device and
     the rest of Lightning's API are there, and self.log / self.log_dict record what is logged
-    with its options. (Lightning is imported here, when lab 6's check runs, not before.)"""
-    import lightning as L
+    with its options."""
 
     class Module(L.LightningModule):
         described_as = "a small LightningModule (self(X) gives logits)"
@@ -206,7 +196,7 @@ def _loss_of(returned):
 
 def _step_result(args, returned):
     """The loss; the logged loss/train (the loss itself when nothing is logged under that
-    name: the contract says so, naming what was logged); whether the result is a tensor,
+    name: `returns` says so, naming what was logged); whether the result is a tensor,
     whether it has its graph; whether every .grad is untouched (backward is the Trainer's job)."""
     module = args["self"]
     returned = _loss_of(returned)
@@ -221,7 +211,7 @@ def _step_result(args, returned):
     )
 
 
-def _step_contract(args, returned):
+def _step_contract(args, returned, before):
     returned = _loss_of(returned)
     if not isinstance(returned, torch.Tensor):
         return (
@@ -284,32 +274,52 @@ EXERCISES = {
             "every .grad still None",
         ),
         result=_step_result,
-        contract=_step_contract,
+        returns=_step_contract,
         cases=(_confident_step,),
         changes=("self",),  # self.log records what was logged
-        mistakes={
-            "return the loss tensor itself: Lightning calls backward() on it, which a float "
-            "from .item() cannot do": _step_with(_bce, item=True),
-            "leave backward() and the optimizer to Lightning: it calls them after "
-            "training_step returns": _step_with(_bce, backward=True),
-            "the loss is the mean over the batch (the default reduction), not the sum": _step_with(
-                lambda z, y: _bce(z, y, reduction="sum")
+        mistakes=(
+            Mistake(
+                "item",
+                "return the loss tensor itself: Lightning calls backward() on it, which a float "
+                "from .item() cannot do",
+                _step_with(_bce, item=True),
             ),
-            "the model returns logits; binary_cross_entropy_with_logits applies the sigmoid "
-            "itself": _step_with(lambda z, y: _bce(torch.sigmoid(z), y)),
-            "sigmoid + binary_cross_entropy is the same loss only while the logits are "
-            "moderate: for confident logits the sigmoid rounds to 0 or 1 and the log is clipped "
-            "at −100 (lab 2); use F.binary_cross_entropy_with_logits on the logits": _step_with(
-                lambda z, y: F.binary_cross_entropy(torch.sigmoid(z), y)
+            Mistake(
+                "backward",
+                "leave backward() and the optimizer to Lightning: it calls them after "
+                "training_step returns",
+                _step_with(_bce, backward=True),
             ),
-            "the loss of a classifier is the binary cross-entropy "
-            "(F.binary_cross_entropy_with_logits), not the mean squared error": _step_with(
-                F.mse_loss
+            Mistake(
+                "sum",
+                "the loss is the mean over the batch (the default reduction), not the sum",
+                _step_with(lambda z, y: _bce(z, y, reduction="sum")),
             ),
-            "the arguments are (logits, targets): binary_cross_entropy_with_logits(self(X), y)": (
-                _step_with(lambda z, y: _bce(y, z))
+            Mistake(
+                "sigmoid_on_logits",
+                "the model returns logits; binary_cross_entropy_with_logits applies the sigmoid "
+                "itself",
+                _step_with(lambda z, y: _bce(torch.sigmoid(z), y)),
             ),
-        },
+            Mistake(
+                "sigmoid_bce",
+                "sigmoid + binary_cross_entropy is the same loss only while the logits are "
+                "moderate: for confident logits the sigmoid rounds to 0 or 1 and the log is clipped "
+                "at −100 (lab 2); use F.binary_cross_entropy_with_logits on the logits",
+                _step_with(lambda z, y: F.binary_cross_entropy(torch.sigmoid(z), y)),
+            ),
+            Mistake(
+                "mse",
+                "the loss of a classifier is the binary cross-entropy "
+                "(F.binary_cross_entropy_with_logits), not the mean squared error",
+                _step_with(F.mse_loss),
+            ),
+            Mistake(
+                "swapped_arguments",
+                "the arguments are (logits, targets): binary_cross_entropy_with_logits(self(X), y)",
+                (_step_with(lambda z, y: _bce(y, z))),
+            ),
+        ),
         raised={
             "between 0 and 1": "binary_cross_entropy expects probabilities; on logits use "
             "binary_cross_entropy_with_logits",
@@ -324,26 +334,36 @@ EXERCISES = {
         "samples lie in [low, high), spread evenly over its orders of magnitude (a "
         "Kolmogorov–Smirnov test), drawn from the given rng: the same seed gives the same samples",
         outputs=("samples",),
-        contract=_samples_contract,
+        returns=_samples_contract,
         compare=_log_uniform_compare,
         probe=_same_seed_same_samples,
         cases=(_lab_range,),
         changes=("rng",),  # drawing from a generator advances it
-        mistakes={
-            "this is uniform between low and high: almost all draws land in the top decade. "
-            "Draw the exponent uniformly: np.exp(rng.uniform(np.log(low), np.log(high), size))": (
-                lambda low, high, size, rng: rng.uniform(low, high, size)
+        mistakes=(
+            Mistake(
+                "uniform",
+                "this is uniform between low and high: almost all draws land in the top decade. "
+                "Draw the exponent uniformly: np.exp(rng.uniform(np.log(low), np.log(high), size))",
+                (lambda low, high, size, rng: rng.uniform(low, high, size)),
             ),
-            "these are the logarithms of the samples: exponentiate them (np.exp)": (
-                lambda low, high, size, rng: rng.uniform(np.log(low), np.log(high), size)
+            Mistake(
+                "logarithms",
+                "these are the logarithms of the samples: exponentiate them (np.exp)",
+                (lambda low, high, size, rng: rng.uniform(np.log(low), np.log(high), size)),
             ),
-            "one base throughout: np.log with np.exp, or np.log10 with 10 ** …, not log10 "
-            "with exp": lambda low, high, size, rng: np.exp(
-                rng.uniform(np.log10(low), np.log10(high), size)
+            Mistake(
+                "mixed_bases",
+                "one base throughout: np.log with np.exp, or np.log10 with 10 ** …, not log10 "
+                "with exp",
+                lambda low, high, size, rng: np.exp(
+                    rng.uniform(np.log10(low), np.log10(high), size)
+                ),
             ),
-            "evenly spaced values are a grid, not a random sample: draw with rng.uniform": (
-                lambda low, high, size, rng: np.logspace(np.log10(low), np.log10(high), size)
+            Mistake(
+                "grid",
+                "evenly spaced values are a grid, not a random sample: draw with rng.uniform",
+                (lambda low, high, size, rng: np.logspace(np.log10(low), np.log10(high), size)),
             ),
-        },
+        ),
     ),
 }
