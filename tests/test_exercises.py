@@ -22,10 +22,10 @@ from dllab.exercises import (
     specs,
 )
 from dllab.exercises.records import Exercise
-from dllab.exercises.specs import all_exercises
+from dllab.exercises.specs import exercise, modules
 from dllab.labs import all_labs
 
-EXERCISES = all_exercises()
+EXERCISES = {name: exercise(name) for name in modules()}
 
 MISTAKES = [(name, mistake.id) for name, ex in EXERCISES.items() for mistake in ex.mistakes]
 

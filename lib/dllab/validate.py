@@ -20,11 +20,11 @@ from dllab.session import get_device
 
 
 def describe(value) -> str:
-    """A short description of `value` for a message: arrays by shape and dtype, others by repr."""
-    if isinstance(value, torch.Tensor):
-        return f"a tensor of shape {tuple(value.shape)}, {value.dtype}"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape}, {value.dtype}"
+    """A short description of `value` for a message: arrays by shape and dtype, others by repr.
+
+    The exercise checker words a student's result with the same array description."""
+    if isinstance(value, torch.Tensor | np.ndarray):
+        return array_kind(value)
     if isinstance(value, tuple | list) and any(
         isinstance(v, np.ndarray | torch.Tensor) for v in value
     ):
@@ -39,6 +39,14 @@ def describe(value) -> str:
         return f"the function {value.__module__}.{value.__qualname__}"
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def array_kind(value: np.ndarray | torch.Tensor) -> str:
+    """'a numpy array of shape (5, 3), float64' or 'a torch tensor of shape (5,), float32'."""
+    if isinstance(value, torch.Tensor):
+        where = "" if value.device.type == "cpu" else f" on {value.device}"
+        return f"a torch tensor of shape {tuple(value.shape)}, {str(value.dtype)[6:]}{where}"
+    return f"a numpy array of shape {value.shape}, {value.dtype}"
 
 
 def fail(name: str, allowed: str, got: str, *, hint: str = "", error=ValueError):

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from dllab.validate import array_kind
+
 PASSED, WRONG, NOT_ATTEMPTED = "passed", "wrong", "not attempted"
 
 # ---------------------------------------------------------------- describing values
@@ -30,11 +32,8 @@ def kind(value) -> str:
     """What a value is, in a student's words: 'a numpy array of shape (5, 3), float64'."""
     if value is None:
         return "None"
-    if isinstance(value, torch.Tensor):
-        where = "" if value.device.type == "cpu" else f" on {value.device}"
-        return f"a torch tensor of shape {tuple(value.shape)}, {str(value.dtype)[6:]}{where}"
-    if isinstance(value, np.ndarray):
-        return f"a numpy array of shape {value.shape}, {value.dtype}"
+    if isinstance(value, torch.Tensor | np.ndarray):
+        return array_kind(value)
     if isinstance(value, bool | np.bool_):
         return f"the truth value {value}"
     if isinstance(value, int | float | np.number):

@@ -47,8 +47,3 @@ def exercise(name: str):
     if name not in modules():
         raise ValueError(f"no exercise {name!r}; allowed: {sorted(modules())}")
     return importlib.import_module(modules()[name]).EXERCISES[name]
-
-
-def all_exercises() -> dict:
-    """{name: Exercise} of every lab's spec (imports them all: for the tests and tools)."""
-    return {name: exercise(name) for name in modules()}
