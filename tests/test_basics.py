@@ -30,10 +30,20 @@ def test_set_seed_makes_torch_numpy_and_random_repeatable():
     assert first[2] == second[2]
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "7", True, 2**32])
-def test_set_seed_rejects_bad_seed(bad):
-    with pytest.raises(ValueError, match="seed must be an int"):
+@pytest.mark.parametrize(
+    ("bad", "error"),
+    [(-1, ValueError), (2**32, ValueError), (1.5, TypeError), ("7", TypeError), (True, TypeError)],
+)
+def test_set_seed_rejects_bad_seed(bad, error):
+    with pytest.raises(error, match="seed must be an int"):
         dllab.set_seed(bad)
+
+
+def test_set_seed_takes_a_numpy_integer():
+    dllab.set_seed(np.int64(7))
+    first = torch.rand(2)
+    dllab.set_seed(7)
+    assert torch.equal(first, torch.rand(2))
 
 
 def test_get_device_honours_lab_device(monkeypatch):

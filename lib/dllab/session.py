@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from dllab import validate
 from dllab.labs import runs_root
 
 # ---------------------------------------------------------------- quick mode
@@ -45,8 +46,7 @@ def pick(full, quick):
 
 def set_seed(seed: int) -> None:
     """Seed `random`, numpy's global generator and torch, so a run is repeatable."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be an int in [0, 2**32), got {seed!r}")
+    seed = validate.seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (students' own np.random.* calls use the global state)
     torch.manual_seed(seed)  # also seeds every CUDA device

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 import torch
 
-from dllab.session import get_device
+from dllab import session
 
 
 def describe(value) -> str:
@@ -217,7 +217,8 @@ def device(name: str, value) -> torch.device:
     try:
         torch.empty(0, device=chosen)  # torch answers an absent device with an AssertionError
     except (AssertionError, RuntimeError, NotImplementedError):
-        fail(name, allowed, repr(value), hint=f"dllab.get_device() picks {get_device()} here")
+        picked = session.get_device()
+        fail(name, allowed, repr(value), hint=f"dllab.get_device() picks {picked} here")
     return chosen
 
 
