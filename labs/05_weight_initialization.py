@@ -18,18 +18,12 @@ from torch import nn
 
 import dllab
 from dllab.data import spiral
-from dllab.display import format_table, plot_loss_curves
+from dllab.display import format_table, plot_activation_stats, plot_loss_curves
 from dllab.exercises import check, your_turn
 from dllab.metrics import predict_proba
 from dllab.models import MLP
 from dllab.train import fit
-from dllab.weight_init import (
-    FLOAT32_MAX,
-    FLOAT32_SUBNORMAL,
-    FLOAT32_TINY,
-    initialize,
-    plot_activation_stats,
-)
+from dllab.weight_init import FLOAT32_MAX, FLOAT32_SUBNORMAL, FLOAT32_TINY, initialize
 
 # %%
 SEED = 1234

@@ -7,6 +7,7 @@ import pytest
 import torch
 from torch import nn
 
+from dllab.display import plot_activation_stats
 from dllab.models import MLP
 from dllab.weight_init import (
     FLOAT32_MAX,
@@ -15,7 +16,6 @@ from dllab.weight_init import (
     gain,
     initialize,
     kaiming_std,
-    plot_activation_stats,
     xavier_std,
 )
 

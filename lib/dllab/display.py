@@ -1,9 +1,10 @@
 """Display: every figure of the labs, and text tables.
 
 show: a figure inline in a kernel, a PNG file in a script. Then the figures, each a function that
-takes numbers and returns a matplotlib Figure: line plots (loss curves, curves against x), the
-plane of a 2-D classifier (its points, probability surface and decision boundary), and lab 6's
-search figure. One line-style list (LINESTYLES) serves them all.
+takes numbers and returns a matplotlib Figure: line plots (loss curves, curves against x, lab 5's
+activation statistics), the plane of a 2-D classifier (its points, probability surface and
+decision boundary), lab 6's search figure and the class report's shares passed. One line-style
+list (LINESTYLES) serves them all.
 """
 
 import numbers
@@ -493,3 +494,99 @@ def _check_table(rows, columns, digits) -> None:
                     allowed = "a number, or None for an empty cell"
                     got = validate.describe(value)
                     validate.fail(f"rows[{name!r}][{i}]", allowed, got, error=TypeError)
+
+
+def plot_activation_stats(stats: dict, *, title: str, float32_limits: bool = False):
+    """The std of each layer's output (log scale) and its mean ÷ std, one line per scheme.
+
+    stats: {name: (means, stds)}, arrays (depth,) with layer 1 first. float32_limits: also mark
+    the largest float32, its smallest normal and its smallest subnormal number on the std axis.
+    """
+    from dllab.weight_init import FLOAT32_MAX, FLOAT32_SUBNORMAL, FLOAT32_TINY
+
+    fig, (ax_std, ax_ratio) = plt.subplots(1, 2, figsize=(11, 4.8))
+    for k, (name, (means, stds)) in enumerate(stats.items()):
+        layers = np.arange(1, len(stds) + 1)
+        style = {"color": f"C{k}", "linestyle": LINESTYLES[k % len(LINESTYLES)], "linewidth": 1.6}
+        ax_std.plot(layers, stds, label=name, **style)
+        ax_ratio.plot(layers, np.asarray(means) / np.asarray(stds), **style)
+    ax_std.set_yscale("log")
+    if float32_limits:
+        ax_std.axhspan(
+            FLOAT32_TINY,
+            FLOAT32_MAX,
+            color="0.5",
+            alpha=0.12,
+            label=f"float32 normal range {FLOAT32_TINY:.1e} … {FLOAT32_MAX:.1e}",
+        )
+        ax_std.axhline(
+            FLOAT32_SUBNORMAL,
+            color="0.3",
+            linestyle=":",
+            linewidth=1,
+            label=f"smallest float32 > 0 (subnormal) {FLOAT32_SUBNORMAL:.1e}",
+        )
+    else:
+        low, high = ax_std.get_ylim()
+        if high / low < 100:  # at least two decades, so that noise does not look like drift
+            middle = (low * high) ** 0.5
+            ax_std.set_ylim(middle / 10, middle * 10)
+    ax_ratio.axhline(0.0, color="0.5", linewidth=0.8)
+    ax_std.set_ylabel("std of the layer's output (input: std 1)")
+    ax_ratio.set_ylabel("mean ÷ std of the layer's output")
+    ax_std.set_title("scale of the activations")
+    ax_ratio.set_title("their centre, in units of their scale")
+    for ax in (ax_std, ax_ratio):
+        ax.set_xlabel("layer")
+        ax.grid(alpha=0.3)
+    handles, labels = ax_std.get_legend_handles_labels()
+    ncol = 2 if len(labels) > 2 else len(labels)
+    rows = -(-len(labels) // ncol)
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=9, frameon=False)
+    fig.suptitle(title)
+    # Fixed margins (tight_layout on log axes costs more than drawing); room for the legend.
+    bottom = 0.13 + 0.055 * rows
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=bottom, top=0.86, wspace=0.25)
+    return fig
+
+
+def plot_exercise_shares(counts: dict, students: int, source: str):
+    """Horizontal bars, one per exercise: the shares passed, wrong and not attempted."""
+    from dllab.exercises.records import NOT_ATTEMPTED, PASSED, WRONG
+
+    labels = [f"{name} (lab {int(lab[:2])})" for lab, name in counts]
+    shares = {
+        status: [c[status] / sum(c.values()) for c in counts.values()]
+        for status in (PASSED, WRONG, NOT_ATTEMPTED)
+    }
+    colors = {PASSED: "#1b7837", WRONG: "#c51b7d", NOT_ATTEMPTED: "#bdbdbd"}
+    hatches = {PASSED: "", WRONG: "//", NOT_ATTEMPTED: ".."}  # told apart without colour too
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.4 * len(labels)), layout="constrained")
+    left = [0.0] * len(labels)
+    for status, values in shares.items():
+        bars = ax.barh(
+            labels,
+            values,
+            left=left,
+            color=colors[status],
+            hatch=hatches[status],
+            edgecolor="white",
+            label=status,
+        )
+        if status == PASSED:  # the share passed, written on its bar (beside a short one)
+            for bar, v in zip(bars, values, strict=True):
+                y = bar.get_y() + bar.get_height() / 2
+                inside = v >= 0.12
+                x, color = (v / 2, "white") if inside else (v + 0.01, "black")
+                ha = "center" if inside else "left"
+                box = None if inside else {"facecolor": "white", "edgecolor": "none", "pad": 1}
+                ax.text(x, y, f"{v:.0%} passed", ha=ha, va="center", color=color, bbox=box)
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.invert_yaxis()  # the first lab on top, as in the table
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel("share of the students with a report for the lab")
+    ax.set_ylabel("exercise")
+    ax.set_title(f"Exercises passed by {students} students (check.sh reports in {source})")
+    ax.legend(title="verdict", loc="center left", bbox_to_anchor=(1.01, 0.5))
+    return fig

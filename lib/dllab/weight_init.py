@@ -1,5 +1,5 @@
-"""The formulas of lab 5 (gains, Xavier and He standard deviations), `initialize` and the plot
-of its deep-stack experiment.
+"""The formulas of lab 5 (gains, Xavier and He standard deviations), `initialize` and float32's
+limits (its figure is display.plot_activation_stats).
 
 Shapes follow nn.Linear: a weight has shape (fan_out, fan_in). An initializer is a function
 init(shape, generator=…) that draws a new weight from an explicit generator.
@@ -7,7 +7,6 @@ init(shape, generator=…) that draws a new weight from an explicit generator.
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
@@ -80,56 +79,3 @@ def initialize(model: nn.Module, init, *, generator: torch.Generator) -> nn.Modu
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # ≈ 3.4e38, the largest float32
 FLOAT32_TINY = 2.0**-126  # ≈ 1.2e-38, the smallest normal float32
 FLOAT32_SUBNORMAL = 2.0**-149  # ≈ 1.4e-45, the smallest positive (subnormal) float32
-
-
-def plot_activation_stats(stats: dict, *, title: str, float32_limits: bool = False):
-    """The std of each layer's output (log scale) and its mean ÷ std, one line per scheme.
-
-    stats: {name: (means, stds)}, arrays (depth,) with layer 1 first. float32_limits: also mark
-    the largest float32, its smallest normal and its smallest subnormal number on the std axis.
-    """
-    fig, (ax_std, ax_ratio) = plt.subplots(1, 2, figsize=(11, 4.8))
-    styles = ["-", "--", "-.", ":"]
-    for k, (name, (means, stds)) in enumerate(stats.items()):
-        layers = np.arange(1, len(stds) + 1)
-        style = {"color": f"C{k}", "linestyle": styles[k % len(styles)], "linewidth": 1.6}
-        ax_std.plot(layers, stds, label=name, **style)
-        ax_ratio.plot(layers, np.asarray(means) / np.asarray(stds), **style)
-    ax_std.set_yscale("log")
-    if float32_limits:
-        ax_std.axhspan(
-            FLOAT32_TINY,
-            FLOAT32_MAX,
-            color="0.5",
-            alpha=0.12,
-            label=f"float32 normal range {FLOAT32_TINY:.1e} … {FLOAT32_MAX:.1e}",
-        )
-        ax_std.axhline(
-            FLOAT32_SUBNORMAL,
-            color="0.3",
-            linestyle=":",
-            linewidth=1,
-            label=f"smallest float32 > 0 (subnormal) {FLOAT32_SUBNORMAL:.1e}",
-        )
-    else:
-        low, high = ax_std.get_ylim()
-        if high / low < 100:  # at least two decades, so that noise does not look like drift
-            middle = (low * high) ** 0.5
-            ax_std.set_ylim(middle / 10, middle * 10)
-    ax_ratio.axhline(0.0, color="0.5", linewidth=0.8)
-    ax_std.set_ylabel("std of the layer's output (input: std 1)")
-    ax_ratio.set_ylabel("mean ÷ std of the layer's output")
-    ax_std.set_title("scale of the activations")
-    ax_ratio.set_title("their centre, in units of their scale")
-    for ax in (ax_std, ax_ratio):
-        ax.set_xlabel("layer")
-        ax.grid(alpha=0.3)
-    handles, labels = ax_std.get_legend_handles_labels()
-    ncol = 2 if len(labels) > 2 else len(labels)
-    rows = -(-len(labels) // ncol)
-    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=9, frameon=False)
-    fig.suptitle(title)
-    # Fixed margins (tight_layout on log axes costs more than drawing); room for the legend.
-    bottom = 0.13 + 0.055 * rows
-    fig.subplots_adjust(left=0.08, right=0.98, bottom=bottom, top=0.86, wspace=0.25)
-    return fig

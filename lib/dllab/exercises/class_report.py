@@ -15,6 +15,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from dllab.display import plot_exercise_shares
 from dllab.exercises import NOT_ATTEMPTED, PASSED, WRONG, report
 
 
@@ -98,50 +99,6 @@ def students(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def figure(counts: dict, students: int, source: str):
-    """Horizontal bars, one per exercise: the shares passed, wrong and not attempted."""
-    import matplotlib
-
-    from dllab.display import plt  # with the backend display.py chose (a file in a script)
-
-    labels = [f"{name} (lab {int(lab[:2])})" for lab, name in counts]
-    shares = {
-        status: [c[status] / sum(c.values()) for c in counts.values()]
-        for status in (PASSED, WRONG, NOT_ATTEMPTED)
-    }
-    colors = {PASSED: "#1b7837", WRONG: "#c51b7d", NOT_ATTEMPTED: "#bdbdbd"}
-    hatches = {PASSED: "", WRONG: "//", NOT_ATTEMPTED: ".."}  # told apart without colour too
-    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.4 * len(labels)), layout="constrained")
-    left = [0.0] * len(labels)
-    for status, values in shares.items():
-        bars = ax.barh(
-            labels,
-            values,
-            left=left,
-            color=colors[status],
-            hatch=hatches[status],
-            edgecolor="white",
-            label=status,
-        )
-        if status == PASSED:  # the share passed, written on its bar (beside a short one)
-            for bar, v in zip(bars, values, strict=True):
-                y = bar.get_y() + bar.get_height() / 2
-                inside = v >= 0.12
-                x, color = (v / 2, "white") if inside else (v + 0.01, "black")
-                ha = "center" if inside else "left"
-                box = None if inside else {"facecolor": "white", "edgecolor": "none", "pad": 1}
-                ax.text(x, y, f"{v:.0%} passed", ha=ha, va="center", color=color, bbox=box)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    ax.invert_yaxis()  # the first lab on top, as in the table
-    ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("share of the students with a report for the lab")
-    ax.set_ylabel("exercise")
-    ax.set_title(f"Exercises passed by {students} students (check.sh reports in {source})")
-    ax.legend(title="verdict", loc="center left", bbox_to_anchor=(1.01, 0.5))
-    return fig
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="class_report.sh", description="Summarize many students' check.sh --json reports."
@@ -185,7 +142,7 @@ def main(argv: list[str]) -> int:
 
     print()
     run = new_run_dir("class_report")
-    fig = figure(counts, len(reports), folder.resolve().name)
+    fig = plot_exercise_shares(counts, len(reports), folder.resolve().name)
     show(fig, "share_passed", run)  # prints "figure saved: <path>"
     with (run / "exercises.csv").open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
