@@ -28,6 +28,7 @@ file per student and run:
     }
 """
 
+import argparse
 import functools
 import json
 import re
@@ -242,11 +243,17 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] in ("-h", "--help"):
-        print("usage: python -m dllab.exercises.report REPORT.json   (prints it as Markdown)")
-        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    parser = argparse.ArgumentParser(
+        prog="python -m dllab.exercises.report",
+        description="Print a check.sh --json report as Markdown.",
+    )
+    parser.add_argument("report", help="the JSON file check.sh --json wrote")
     try:
-        print(markdown(read(argv[0])), end="")
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return 2 if stop.code else 0
+    try:
+        print(markdown(read(args.report)), end="")
     except ValueError as err:
         print(f"report: {err}", file=sys.stderr)
         return 2
