@@ -1,6 +1,6 @@
-"""Verdict records, written here only: the JSON lines of one lab run ($LAB_CHECK_REPORT, one
-{"exercise", "status", "message", "time"} per verdict, append_verdict) and the report of one
-`check.sh` run, for a CI or a TA: JSON (the schema below), JUnit XML, Markdown.
+"""The report of one `check.sh` run, for a CI or a TA: JSON (the schema below), JUnit XML,
+Markdown. It collects the verdict lines of each lab run (verdicts.py, the one place they are
+written).
 
     ./scripts/check.sh --json check.json --junit check.xml [--student "Ada <ada@uni.edu>"]
     python -m dllab.exercises.report check.json        # Markdown, e.g. >> $GITHUB_STEP_SUMMARY
@@ -34,7 +34,6 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
 from pathlib import Path
 
 from dllab.exercises.records import NOT_ATTEMPTED, PASSED, WRONG
@@ -68,29 +67,6 @@ def mistake_of(record: dict) -> str:
     if "got None" in message:
         return "(no hint) returns None"
     return "(no hint) other values than the reference"
-
-
-# ---------------------------------------------------------------- the verdicts of one lab run
-
-
-def now_utc() -> str:
-    """The time of a verdict in its record: ISO 8601, UTC, to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def append_verdict(path, exercise: str, status: str, message: str) -> None:
-    """Append one verdict to the JSON lines file `path`, with the time it was given."""
-    record = {"exercise": exercise, "status": status, "message": message, "time": now_utc()}
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
-
-
-def read_verdicts(path) -> list[dict]:
-    """The verdicts append_verdict wrote to `path`, in order (none if it does not exist)."""
-    path = Path(path)
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 # ---------------------------------------------------------------- writing a report

@@ -23,7 +23,7 @@ import jupytext
 from dllab.exercises import NOT_ATTEMPTED, PASSED, WRONG, report, specs
 from dllab.exercises.cells import checked_name
 from dllab.exercises.notebook import run_cell_by_cell, your_turn_cells
-from dllab.exercises.report import append_verdict, now_utc, read_verdicts
+from dllab.exercises.verdicts import append_verdict, now_utc, read_verdicts
 from dllab.labs import LABS_DIR, find
 
 FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
