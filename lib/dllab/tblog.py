@@ -8,9 +8,7 @@ through lightning_logger, which counts steps in epochs as lab 4 does.
 import warnings
 
 import torch
-
-# SummaryWriter and Lightning are imported where they are used: the exercise checker imports
-# log_losses/log_gradients in every lab.
+from torch.utils.tensorboard.summary import hparams as hparams_summaries
 
 
 def log_losses(writer, history, epoch: int) -> None:
@@ -41,7 +39,6 @@ def log_hparams(writer, hparams: dict) -> None:
     with its last value), so runs of different labs served together keep their own columns.
     Lists become text (the tab accepts numbers, strings and booleans).
     """
-    from torch.utils.tensorboard.summary import hparams as hparams_summaries
 
     if not isinstance(hparams, dict):
         raise TypeError(
@@ -78,7 +75,7 @@ def lightning_logger(save_dir, name: str, *, steps: str = "epochs", **kwargs):
     """
     if steps not in ("epochs", "minibatches"):
         raise ValueError(f"steps={steps!r} is not allowed; allowed: 'epochs', 'minibatches'")
-    from lightning.pytorch.loggers import TensorBoardLogger
+    from lightning.pytorch.loggers import TensorBoardLogger  # only lab 6 pays for Lightning
 
     class EpochStepsLogger(TensorBoardLogger):
         def log_metrics(self, metrics, step=None):
