@@ -54,7 +54,7 @@ def test_configure_optimizers_is_adam_with_the_learning_rate():
 
 
 def test_bad_learning_rate_is_refused():
-    with pytest.raises(ValueError, match="lr must be a positive number, got -0.1"):
+    with pytest.raises(ValueError, match="lr must be a finite number > 0, got -0.1"):
         SpiralMLP(lr=-0.1)
 
 
@@ -65,7 +65,7 @@ def test_loader_batches_by_indexing_and_drops_the_last_partial_batch(splits):
     assert all(b[0].shape == (32, 2) and b[1].shape == (32, 1) for b in batches)
     assert sum(len(b[0]) for b in loader((X, y), batch_size=32)) == len(X)  # eval: every point
     assert Points(X, y)[3][0].tolist() == pytest.approx(X[3].tolist())
-    with pytest.raises(ValueError, match="batch_size=500 is larger than the 120 points"):
+    with pytest.raises(ValueError, match="batch_size must be at most the 120 training points"):
         loader((X, y), batch_size=500, train=True)
     with pytest.raises(ValueError, match="batch_size must be a positive int, got 0"):
         loader((X, y), batch_size=0)

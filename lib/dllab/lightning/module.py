@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, default_convert
 
+from dllab import validate
 from dllab.models import MLP
 
 # Lightning's banners ("GPU available: False", tips) are info-level log lines; warnings stay.
@@ -35,8 +36,7 @@ class SpiralMLP(L.LightningModule):
 
     def __init__(self, hidden=(20, 15, 10, 5), lr: float = 0.01):
         super().__init__()
-        if not lr > 0:
-            raise ValueError(f"lr must be a positive number, got {lr!r}")
+        lr = validate.number("lr", lr, positive=True)
         self.save_hyperparameters()  # stored in every checkpoint and shown by the logger
         self.model = MLP(2, list(hidden), activation="relu")
 
@@ -89,7 +89,7 @@ class Points(Dataset):
         self.X = torch.as_tensor(X, dtype=torch.float32)
         self.y = torch.as_tensor(y, dtype=torch.float32).reshape(-1, 1)
         if len(self.X) != len(self.y):
-            raise ValueError(f"X has {len(self.X)} rows but y has {len(self.y)}")
+            validate.fail("y", f"{len(self.X)} labels, one per row of X", f"{len(self.y)}")
 
     def __len__(self):
         return len(self.X)
@@ -107,11 +107,10 @@ def loader(part, *, batch_size: int, train: bool = False) -> DataLoader:
     Batches are (X: (B, D), y: (B, 1)). Under DDP Lightning swaps the sampler for a
     DistributedSampler, so each process draws its own share of every epoch.
     """
-    if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    batch_size = validate.integer("batch_size", batch_size)
     points = Points(*part)
     if train and len(points) < batch_size:
-        raise ValueError(f"batch_size={batch_size} is larger than the {len(points)} points")
+        validate.fail("batch_size", f"at most the {len(points)} training points", str(batch_size))
     return DataLoader(
         points, batch_size=batch_size, shuffle=train, drop_last=train, collate_fn=default_convert
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dllab import validate
 from dllab.lightning.data import search_data  # noqa: F401  (the lab and the workers use it here)
 
 LR_RANGE = (1e-4, 1.0)  # the learning rate is drawn log-uniformly from this range (Adam)
@@ -52,7 +53,7 @@ def run_trial(params: dict, data: dict, *, num_steps: int, seed: int, log_dir) -
 
     missing = set(PARAMS) - set(params)
     if missing:
-        raise ValueError(f"params lacks {sorted(missing)}; a trial needs {list(PARAMS)}")
+        validate.fail("params", f"a dict with {list(PARAMS)}", f"one without {sorted(missing)}")
     L.seed_everything(seed, verbose=False)  # same initial weights and order for every trial
     model = SpiralMLP(hidden=[params["width"]] * params["depth"], lr=params["lr"])
     dl = loaders(data, batch_size=params["batch_size"])
@@ -125,11 +126,10 @@ def sampler(name: str, seed: int):
     running trials), seeded."""
     import optuna
 
+    validate.choice("sampler", name, ("random", "tpe"))
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=5, constant_liar=True)
-    raise ValueError(f"sampler {name!r} is unknown; allowed: 'random', 'tpe'")
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=5, constant_liar=True)
 
 
 def storage(url: str):
