@@ -95,4 +95,8 @@ def test_trainer_fits_logs_checkpoints_and_tests(splits, tmp_path):
     restored = SpiralMLP.load_from_checkpoint(checkpoint.best_model_path)
     assert restored.hparams.hidden == [8, 8] and restored.hparams.lr == 0.01
     tested = trainer.test(restored, data["test"], verbose=False)[0]
-    assert set(tested) == {"loss/test", "metrics/acc_test"} and 0 <= tested["metrics/acc_test"] <= 1
+    assert set(tested) == {"loss/test", "metrics/acc_test"}
+    X_test, y_test = (torch.as_tensor(a, dtype=torch.float32) for a in splits["test"])
+    with torch.no_grad():
+        right = (restored(X_test).squeeze(1) > 0).float() == y_test
+    assert tested["metrics/acc_test"] == pytest.approx(right.float().mean().item(), abs=1e-6)
