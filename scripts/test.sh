@@ -11,7 +11,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 "$REPO/scripts/setup.sh"
 cd "$REPO"
-# Two workers (pytest-xdist): the tests spend most of their time in kernels and subprocesses.
-# --dist loadgroup keeps the tests of one lab on one worker (their xdist_group), which runs the
-# lab once in a kernel and once as a script for all of them. `-n 0` runs them in one process.
-exec "$VPY" -m pytest -n 2 --dist loadgroup "$@"
+# Two workers (pytest-xdist): the tests spend most of their time in kernels and subprocesses; each
+# lab still runs once in a kernel (tests/kernel.py shares it). `-n 0` runs them in one process.
+exec "$VPY" -m pytest -n 2 "$@"
