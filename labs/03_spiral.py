@@ -35,7 +35,7 @@ N_LOOPS, NOISE, LIM = 3.5, 0.6, 25  # spiral shape; plots span ±LIM
 N_TEST = N_VALID = dllab.pick(full=1024, quick=256)
 BATCH_SIZE = dllab.pick(full=512, quick=128)
 NUM_EPOCHS = dllab.pick(full=1000, quick=30)
-LINEAR_EPOCHS = dllab.pick(full=200, quick=30)  # our loop has no early stopping; a line is quick
+LINEAR_EPOCHS = dllab.pick(full=50, quick=30)  # our loop has no early stopping; a line is quick
 LR = 0.01
 PATIENCE, MIN_DELTA = dllab.pick(full=50, quick=10), 1e-3  # early stopping on validation loss
 CONFIG = [20, 15, 10, 5]  # hidden sizes of the general MLP

@@ -314,14 +314,12 @@ def script_run(stem: str, tmp: Path, *, quick: bool) -> ScriptRun:
     return ScriptRun(done.returncode, done.stdout, done.stderr, runs, names, results)
 
 
-def exercise_cells(stem: str, *, checks: bool = True) -> str:
+def exercise_cells(stem: str) -> str:
     """A stand-in for labs/<stem>.py: its first code cell (the imports), its "Your turn" cells
-    and (checks=True) their check cells, nothing else; the lab's exercises without its work."""
+    and their check cells, nothing else; the lab's exercises without its work."""
     nb = jupytext.read(LABS / f"{stem}.py", fmt="py:percent")
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    kept = [code[0]] + [
-        s for s in code[1:] if s.startswith("# YOUR TURN:") or (checks and "= check(" in s)
-    ]
+    kept = [code[0]] + [s for s in code[1:] if s.startswith("# YOUR TURN:") or "= check(" in s]
     return "".join(f"# %%\n{s}\n\n\n" for s in kept)
 
 
