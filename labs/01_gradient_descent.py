@@ -36,6 +36,8 @@ COLUMNS = ["a", "b", "c", "d"]
 LECTURE_FIT = [2.90, -1.99, 1.04, -1.02]  # the lecture's estimates (every method), its own sample
 LECTURE_LOSS = 0.473  # the lecture's final loss
 
+RESULTS = {}  # what this run computed, by name
+
 dllab.set_seed(SEED)
 run = dllab.new_run_dir("01_gradient_descent", create=False)
 device = dllab.get_device()
@@ -64,6 +66,9 @@ residual = reference[0] + X @ reference[1:] - y
 best_loss = 0.5 * np.mean(residual**2)
 A = np.column_stack([np.ones(N), X])
 standard_error = np.sqrt(np.diag(np.linalg.inv(A.T @ A)) * (residual @ residual) / (N - 4))
+RESULTS["least squares"] = reference
+RESULTS["least-squares loss"] = best_loss
+RESULTS["standard error"] = standard_error
 print(f"X: {X.shape}, y: {y.shape}")
 print(f"least-squares loss {best_loss:.4f} (the lecture's, on its sample: {LECTURE_LOSS})")
 rows = {
@@ -170,6 +175,9 @@ def stopped(losses, cap):
 # %%
 params_raw, losses_raw = fit_numpy(X, y, LR_LECTURE, MAX_EPOCHS_LECTURE, SEED)
 gap_raw = np.abs(params_raw - reference).max()
+RESULTS["raw: epochs"] = len(losses_raw)
+RESULTS["raw: still falling"] = bool(losses_raw[-1] < losses_raw[-2])
+RESULTS["raw: max |Δ| to least squares"] = gap_raw
 print(f"raw inputs, α = {LR_LECTURE}: {stopped(losses_raw, MAX_EPOCHS_LECTURE)}")
 print(
     f"loss {losses_raw[-1]:.7f} (least squares {best_loss:.7f}, "
@@ -221,6 +229,7 @@ for name, lam, lr in [
     ("standardized inputs,", lam_std, LR),
 ]:
     label = f"{name} α = {lr:.3g}"
+    RESULTS[f"epochs per tenfold: {label}"] = epochs_per_tenfold(lam, lr)
     print(f"{label:34s} {epochs_per_tenfold(lam, lr):7,.0f} epochs per tenfold")
 
 # %% [markdown]
@@ -237,6 +246,7 @@ for name, lam, lr in [
 # %%
 params_std, losses_numpy = fit_numpy(Xs, y, LR, MAX_EPOCHS, SEED)
 rung1 = to_original_units(params_std, x_mean, x_std)
+RESULTS["rung 1: epochs"] = len(losses_numpy)
 print(
     f"standardized inputs, α = {LR}: {stopped(losses_numpy, MAX_EPOCHS)}; "
     f"max |Δ| to least squares {np.abs(rung1 - reference).max():.2e} "
@@ -269,6 +279,8 @@ a, b, c, d = fresh_parameters(SEED)
 loss = 0.5 * ((a + b * x1 + c * x2 + d * x3 - y_t) ** 2).mean()
 loss.backward()
 by_hand = gradients(*Xs.T, y, *(p.item() for p in (a, b, c, d)))  # your function, rung 1
+RESULTS["gradient: autograd"] = [p.grad.item() for p in (a, b, c, d)]
+RESULTS["gradient: by hand"] = list(by_hand)
 print(
     format_table(
         {"autograd (.grad)": [p.grad.item() for p in (a, b, c, d)], "by hand": list(by_hand)},
@@ -296,6 +308,7 @@ for epoch in range(MAX_EPOCHS):
     if epoch > 0 and relative_change(losses_autograd[-2], losses_autograd[-1]) < TOL:
         break
 rung2 = to_original_units([p.item() for p in (a, b, c, d)], x_mean, x_std)
+RESULTS["rung 2: epochs"] = len(losses_autograd)
 print(f"autograd: {stopped(losses_autograd, MAX_EPOCHS)}")
 
 # %% [markdown]
@@ -323,6 +336,8 @@ for epoch in range(MAX_EPOCHS):
         break
 fitted = [model.bias.item(), *model.weight.detach().cpu().numpy().ravel()]
 rung3 = to_original_units(fitted, x_mean, x_std)
+RESULTS["rung 3: epochs"] = len(losses_nn)
+RESULTS["rung 3: last two losses"] = losses_nn[-2:]
 print(f"nn.Linear: {stopped(losses_nn, MAX_EPOCHS)}")
 print(
     f"its last two float32 losses: {losses_nn[-2]:.9f}, {losses_nn[-1]:.9f} "
@@ -336,6 +351,7 @@ print(
 
 # %%
 rungs = {"rung 1: numpy": rung1, "rung 2: autograd": rung2, "rung 3: nn.Linear": rung3}
+RESULTS["rungs"] = rungs
 rows = {"truth": TRUE_COEF, "least squares": reference}
 rows |= {name: [*coef, np.abs(coef - reference).max()] for name, coef in rungs.items()}
 print(format_table(rows, [*COLUMNS, "max|Δ| lstsq"]))

@@ -30,6 +30,8 @@ N_POINTS = 8
 HIDDEN = 4
 AGREE = 1e-6  # numpy (float64) and PyTorch (float32) must agree to this
 
+RESULTS = {}  # what this run computed, by name
+
 dllab.set_seed(SEED)
 run = dllab.new_run_dir("02_backpropagation", create=False)
 print(f"device: {dllab.get_device()} (this lab's network is tiny; it runs on the CPU)")
@@ -76,6 +78,7 @@ for name, loss_of_logits in {
     loss_of_logits(model(X_t)).backward()
     grads[name] = [param.grad.clone() for param in model.parameters()]
 gap = max((g1 - g2).abs().max().item() for g1, g2 in zip(*grads.values(), strict=True))
+RESULTS["two ways' gradients: largest difference"] = gap
 print(f"largest difference between the two ways' gradients: {gap:.1e}")
 
 # %% [markdown]
@@ -99,6 +102,7 @@ with np.errstate(divide="ignore"):
     p_np = np.float32(1) / (np.float32(1) + np.exp(np.float32(-40)))  # rounds to exactly 1.0
     results["numpy by hand: -log(1 - sigmoid(z))"] = [float(-np.log(1 - p_np)), None]
 results["exact"] = [float(np.logaddexp(0, 40)), 1.0]
+RESULTS["z = 40: loss and gradient"] = results
 print(format_table(results, ["loss", "dloss/dz"], digits=4))
 
 # %% [markdown]
@@ -122,6 +126,7 @@ for name, loss_fn in {
     loss_fn(zs).backward()
     curves[name] = zs.grad.clone()
 saturated = zs[(zs > 0) & (curves["sigmoid + BCE"] == 0)]
+RESULTS["two-step gradient 0 from z"] = saturated.min().item()
 print(f"two-step gradient exactly 0 from z = {saturated.min().item():g} (grid step 0.5)")
 fig = plot_curves(
     zs.detach(),
@@ -269,6 +274,7 @@ differences = {
     "dW of layer 2": np.abs(grads_np["dW2"] - model[2].weight.grad.numpy().T).max(),
     "db of layer 2": np.abs(grads_np["db2"] - model[2].bias.grad.numpy()).max(),
 }
+RESULTS["max |numpy − torch|"] = differences
 print(format_table({k: [v] for k, v in differences.items()}, ["max |numpy − torch|"], digits=9))
 assert all(v < AGREE for v in differences.values()), f"disagreement above {AGREE}"
 print(f"all agree with autograd to {AGREE:g} (PyTorch in {dtype})")
@@ -293,6 +299,7 @@ layers = numpy_copy(model)
 analytic = backward(layers, forward(layers, X), y)["dW1"]  # your backward pass
 numeric = numerical_gradient(lambda: bce(forward(layers, X), y), layers[0].W)  # forward only
 error = relative_error(numeric, analytic)
+RESULTS["numerical gradient: relative error"] = error
 print(f"dW of layer 1: relative error between analytic and numerical gradient {error:.1e}")
 assert error < 1e-7
 

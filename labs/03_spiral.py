@@ -40,7 +40,7 @@ N_LOOPS, NOISE, LIM = 3.5, 0.6, 25  # spiral shape; plots span ±LIM
 N_TEST = N_VALID = dllab.pick(full=1024, quick=256)
 BATCH_SIZE = dllab.pick(full=512, quick=128)
 NUM_EPOCHS = dllab.pick(full=1000, quick=30)
-LINEAR_EPOCHS = dllab.pick(full=200, quick=30)  # our loop has no early stopping; a line is quick
+LINEAR_EPOCHS = dllab.pick(full=50, quick=30)  # our loop has no early stopping; a line is quick
 LR = 0.01
 PATIENCE, MIN_DELTA = dllab.pick(full=50, quick=10), 1e-3  # early stopping on validation loss
 CONFIG = [20, 15, 10, 5]  # hidden sizes of the general MLP
@@ -54,6 +54,8 @@ LECTURE_ACCURACY = {  # the lecture's test accuracies, on its own sample of the 
     "MLP 20-15-10-5": 1.00,
     "MLP, outside r": 0.51,
 }
+
+RESULTS = {}  # what this run computed, by name
 
 dllab.set_seed(SEED)
 # These networks are tiny: splitting each operation over CPU threads costs more than it saves.
@@ -135,7 +137,10 @@ def train(model, data, *, num_epochs, lr=LR, seed=SEED):
 
 
 def print_metrics(label, models):
-    """One row of metrics per model.  models: {name: (model, X, y)}, X: (N, 2), y: (N,)."""
+    """Print one row of metrics per model and return the rows.
+
+    models: {name: (model, X, y)}, X: (N, 2), y: (N,) → {name: [accuracy, AP, ROC AUC]}.
+    """
     rows = {name: list(evaluate(model, X, y).values()) for name, (model, X, y) in models.items()}
     print(format_table(rows, ["accuracy", "avg precision", "ROC AUC"], label=label))
     lecture = [f"{name} {LECTURE_ACCURACY[name]:.2f}" for name in rows if name in LECTURE_ACCURACY]
@@ -143,6 +148,7 @@ def print_metrics(label, models):
         print(
             f"the lecture's accuracy ({LECTURE_EPOCHS:,} epochs, its sample):", ", ".join(lecture)
         )
+    return rows
 
 
 # %% [markdown]
@@ -162,6 +168,7 @@ linear = nn.Linear(2, 1)
 print(linear)
 train_losses, valid_losses = train(linear, splits, num_epochs=LINEAR_EPOCHS)
 best = int(np.argmin(valid_losses))
+RESULTS["linear: validation losses"] = valid_losses
 print(
     f"validation loss: {valid_losses[0]:.4f} after epoch 1, lowest {valid_losses[best]:.4f} "
     f"after epoch {best + 1}, {valid_losses[-1]:.4f} after epoch {LINEAR_EPOCHS}"
@@ -213,6 +220,7 @@ fit(
 gap = max(
     (p - q).abs().max().item() for p, q in zip(ours.parameters(), theirs.parameters(), strict=True)
 )
+RESULTS["our loop vs fit: largest weight difference"] = gap
 print(f"after 5 epochs, largest difference between our loop's weights and fit's: {gap:.1e}")
 
 
@@ -323,6 +331,7 @@ with torch.no_grad():
     collapsed.bias.copy_(W3 @ W2 @ b1 + W3 @ b2 + b3)
     X_dev = torch.as_tensor(X_test, device=device)
     gap = (deep_linear(X_dev) - collapsed(X_dev)).abs().max().item()
+RESULTS["three linear layers vs one: largest difference"] = gap
 print(f"largest difference between the three layers and one collapsed layer: {gap:.1e}")
 
 # %% [markdown]
@@ -341,6 +350,9 @@ wrong = predicted != y_test.astype(bool)
 radius = np.linalg.norm(X_test, axis=1)
 r_wrong = radius[wrong].max()
 central = radius <= r_wrong
+RESULTS["ReLU 12-6: false positives"] = int((wrong & predicted).sum())
+RESULTS["ReLU 12-6: false negatives"] = int((wrong & ~predicted).sum())
+RESULTS["ReLU 12-6: share called class 1 inside r_wrong"] = predicted[central].mean()
 print(
     f"{wrong.sum()} of {len(X_test):,} test points wrong: "
     f"{(wrong & predicted).sum()} false positives, {(wrong & ~predicted).sum()} false negatives"
@@ -403,6 +415,7 @@ train_and_evaluate("MLP 20-15-10-5", mlp, splits, (X_test, y_test))
 with torch.no_grad():
     X_dev = torch.as_tensor(X_test, device=device)
     gap = (mlp_forward(list(mlp.layers), X_dev) - mlp(X_dev)).abs().max().item()
+RESULTS["mlp_forward vs the model: largest difference"] = gap
 print(f"your forward pass vs the model's: largest difference {gap:.1e}")
 
 # %%
@@ -560,7 +573,7 @@ dllab.show(
 # assumptions built into it.
 
 # %%
-print_metrics(
+RESULTS["metrics"] = print_metrics(
     "all models",
     {
         "linear": (linear, X_test, y_test),

@@ -41,6 +41,7 @@ HIST_EVERY = dllab.pick(full=50, quick=2)  # histograms every this many epochs
 # for the other runs at the last epoch only (an image costs far more than an epoch).
 IMAGE_EPOCHS = sorted({e for e in [*range(0, 101, 10), 500] if e < NUM_EPOCHS} | {NUM_EPOCHS})
 LECTURE_LR = 0.01
+RESULTS = {}  # what this run computed, by name
 
 dllab.set_seed(SEED)
 # These networks are tiny: splitting each operation over CPU threads costs more than it saves.
@@ -58,6 +59,7 @@ splits = split(X, y, n_test=N_TEST, n_valid=N_VALID, seed=SEED)
 X_train, _ = splits["train"]
 X_test, y_test = splits["test"]
 LIM = float(np.ceil(np.abs(X).max()))  # the pictures span ±LIM: every point inside the frame
+RESULTS["pictures span ±"] = LIM
 print({name: len(part[0]) for name, part in splits.items()}, f"pictures span ±{LIM:g}")
 
 # %% [markdown]
@@ -186,6 +188,7 @@ print(
 
 # %%
 for label, h in histories.items():
+    RESULTS[f"{label}: validation losses"] = h.valid_loss
     best = int(np.argmin(h.valid_loss))
     print(
         f"{label}: validation loss {h.valid_loss[0]:.3f} after epoch 1, "

@@ -44,6 +44,7 @@ dllab.set_seed(SEED)
 torch.set_num_threads(1)  # the MLP is small; threads cost more than they save
 device = dllab.get_device()
 run = dllab.new_run_dir("05_weight_initialization", create=False)
+RESULTS = {}  # what this run computed, by name
 print(f"device: {device}; outputs of this run: {run}")
 
 # %% [markdown]
@@ -170,8 +171,10 @@ for name, (ours, theirs, formula) in pairs.items():
     mine = ours(shape, generator=generator)
     reference = theirs(torch.empty(shape), generator=generator)  # default: ReLU's gain
     rows[name] = [formula, mine.std().item(), reference.std().item()]
+RESULTS["std: formula, ours, torch"] = rows
 print(format_table(rows, ["formula", "ours", "torch.nn.init"], digits=5, label="std"))
 n = fan_out * fan_in
+RESULTS["sampling error of a std"] = (2 * n) ** -0.5
 print(f"sampling error of a std from {n:,} normal draws ≈ 1/√(2n) = {(2 * n) ** -0.5:.2%}")
 
 # %% [markdown]
@@ -233,7 +236,9 @@ def predicted_factor(var_w, fan_in=D, alpha=0.0):
 
 
 def print_stds(results, predicted):
-    """A table of the std at a few layers, the factors per layer and mean ÷ std at layer L."""
+    """Print a table of the std at a few layers, the factors per layer and mean ÷ std at
+    layer L, and return its rows: {name: [std @ 1, std @ L/2, std @ L, factor, predicted,
+    mean/std]}."""
     rows = {}
     for name, (means, stds, _) in results.items():
         factor = factor_per_layer(stds)
@@ -241,6 +246,7 @@ def print_stds(results, predicted):
         rows[name].append(means[-1] / stds[-1])
     columns = ["std @ 1", f"std @ {L // 2}", f"std @ {L}", "factor", "predicted", "mean/std"]
     print(format_table(rows, columns, digits=3, label="scheme"))
+    return rows
 
 
 def crossing(factor, limit):
@@ -249,20 +255,30 @@ def crossing(factor, limit):
 
 
 def beside_the_lecture(schemes, limit, what):
-    """Each scheme's predicted factor and float32 limit layer here and at the lecture's width."""
+    """Each scheme's predicted factor and float32 limit layer here and at the lecture's width.
+
+    → {name: [factor, the lecture's factor, limit layer, the lecture's limit layer]}."""
+    rows = {}
     for name, (_, var_w) in schemes.items():
         ours, lecture = predicted_factor(var_w), predicted_factor(var_w, fan_in=D_LECTURE)
+        rows[name] = [ours, lecture, crossing(ours, limit), crossing(lecture, limit)]
         print(
             f"{name}: predicted factor {ours:.3g} at D = {D} (the lecture's D = {D_LECTURE:,}: "
             f"{lecture:.3g}); {what} at layer {crossing(ours, limit)} "
             f"(at D = {D_LECTURE:,}: layer {crossing(lecture, limit)})"
         )
+    return rows
 
 
 def first(condition):
-    """The first layer (counted from 1) where `condition`, an array (L,), holds."""
+    """The first layer (counted from 1) where `condition`, an array (L,), holds, or None."""
     layers = np.flatnonzero(condition) + 1
-    return f"layer {layers[0]}" if layers.size else f"none of the {L} layers"
+    return int(layers[0]) if layers.size else None
+
+
+def layer_text(k):
+    """Layer k as the lab prints it (k from `first`)."""
+    return f"layer {k}" if k else f"none of the {L} layers"
 
 
 def plot(results, what, filename, float32_limits=False):
@@ -291,12 +307,16 @@ schemes = {  # name: (initializer, Var(w))
 explode = {}
 for name, (init, _) in schemes.items():
     explode[name] = deep_stack(init, torch.relu)
-print_stds(explode, {name: predicted_factor(var_w) for name, (_, var_w) in schemes.items()})
+predicted = {name: predicted_factor(var_w) for name, (_, var_w) in schemes.items()}
+RESULTS["ReLU, scale 1"] = print_stds(explode, predicted)
 for name, (_, stds, _) in explode.items():
+    RESULTS[f"{name}: first layer above float32's largest"] = first(stds > FLOAT32_MAX)
     print(
-        f"{name}: first layer with std above float32's largest number:", first(stds > FLOAT32_MAX)
+        f"{name}: first layer with std above float32's largest number:",
+        layer_text(first(stds > FLOAT32_MAX)),
     )
-beside_the_lecture(schemes, FLOAT32_MAX, "float32's largest number passed, predicted,")
+what = "float32's largest number passed, predicted,"
+RESULTS["ReLU, scale 1: beside the lecture"] = beside_the_lecture(schemes, FLOAT32_MAX, what)
 plot(explode, "ReLU, weights of scale 1", "relu_explode", float32_limits=True)
 
 # %% [markdown]
@@ -323,12 +343,18 @@ schemes = {  # name: (initializer, Var(w))
 vanish = {}
 for name, (init, _) in schemes.items():
     vanish[name] = deep_stack(init, torch.relu)
-print_stds(vanish, {name: predicted_factor(var_w) for name, (_, var_w) in schemes.items()})
+predicted = {name: predicted_factor(var_w) for name, (_, var_w) in schemes.items()}
+RESULTS["ReLU, scale 0.01"] = print_stds(vanish, predicted)
 for name, (_, stds, _) in vanish.items():
+    RESULTS[f"{name}: first layer below float32's normal"] = first(stds < FLOAT32_TINY)
+    RESULTS[f"{name}: first layer below float32's subnormal"] = first(stds < FLOAT32_SUBNORMAL)
     print(f"{name}: first layer with std below float32's")
-    print("  smallest normal number:", first(stds < FLOAT32_TINY))
-    print("  smallest subnormal number:", first(stds < FLOAT32_SUBNORMAL))
-beside_the_lecture(schemes, FLOAT32_SUBNORMAL, "float32's smallest subnormal passed, predicted,")
+    print("  smallest normal number:", layer_text(first(stds < FLOAT32_TINY)))
+    print("  smallest subnormal number:", layer_text(first(stds < FLOAT32_SUBNORMAL)))
+what = "float32's smallest subnormal passed, predicted,"
+RESULTS["ReLU, scale 0.01: beside the lecture"] = beside_the_lecture(
+    schemes, FLOAT32_SUBNORMAL, what
+)
 plot(vanish, "ReLU, weights of scale 0.01", "relu_vanish", float32_limits=True)
 
 # %% [markdown]
@@ -351,8 +377,10 @@ schemes = {  # name: (initializer, seed)
 stable = {}
 for name, (init, seed) in schemes.items():
     stable[name] = deep_stack(init, torch.relu, seed=seed)
-print_stds(stable, {name: predicted_factor(he_std(D) ** 2) for name in schemes})
+predicted = {name: predicted_factor(he_std(D) ** 2) for name in schemes}
+RESULTS["ReLU, He"] = print_stds(stable, predicted)
 for name, (_, stds, _) in stable.items():
+    RESULTS[f"{name}: std range"] = [stds.min(), stds.max()]
     print(f"{name}: std between {stds.min():.2f} and {stds.max():.2f} over the {L} layers")
 plot(stable, "ReLU, He initialization", "relu_he")
 
@@ -382,7 +410,8 @@ for name, (init, _) in schemes.items():
         init, functools.partial(torch.nn.functional.leaky_relu, negative_slope=ALPHA)
     )
 predicted = {name: predicted_factor(var_w, alpha=ALPHA) for name, (_, var_w) in schemes.items()}
-print_stds(leaky, predicted)
+RESULTS["LeakyReLU"] = print_stds(leaky, predicted)
+RESULTS["LeakyReLU: growth predicted for He"] = predicted["He normal"] ** (L - 1)
 print(
     f"growth over layers 1 → {L}, predicted for He: {predicted['He normal'] ** (L - 1):.1f}×;",
     "measured:",
@@ -419,7 +448,9 @@ for name, gain in gains.items():
     tanh_runs[name] = deep_stack(init, torch.tanh)
     slope = 1 - tanh_runs[name][2] ** 2  # tanh'(z) at layer L
     saturation[name] = [slope.mean().item(), gain * (slope**2).mean().sqrt().item()]
-print_stds(tanh_runs, {name: None for name in gains})
+RESULTS["tanh"] = print_stds(tanh_runs, {name: None for name in gains})
+RESULTS["tanh: slope and backward factor"] = saturation
+RESULTS["tanh: 1/√(2L)"] = (2 * L) ** -0.5
 print(format_table(saturation, [f"mean tanh' @ {L}", "backward factor"], digits=3, label="scheme"))
 print(
     f"Xavier: std at layer {L} {tanh_runs['Xavier, gain 1'][1][-1]:.3f};",
@@ -472,6 +503,7 @@ for name, init in inits.items():
     curves[name] = history.train_loss
     accuracy = np.mean((predict_proba(model, X_test) >= 0.5) == y_test)
     results[name] = [history.train_loss[-1], accuracy]
+RESULTS["learning: final loss, test accuracy"] = results
 print(
     format_table(
         results,

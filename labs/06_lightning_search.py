@@ -52,6 +52,7 @@ OPTUNA_TRIALS = dllab.pick(full=BUDGET, quick=4)  # per Optuna study
 # DDP: the small spiral, the same effective minibatch as one process; 2 CPU processes here
 # (one per GPU on a machine with several GPUs).
 DDP_EPOCHS = dllab.pick(full=20, quick=1)
+RESULTS = {}  # what this run computed, by name
 
 dllab.set_seed(SEED)
 # These networks are tiny: splitting each operation over CPU threads costs more than it saves.
@@ -310,6 +311,7 @@ def rounded(config):
 print("grid values:", {p: sorted({rounded(c)[p] for c in grid_configs}) for p in search.PARAMS})
 for name, configs in {"random": random_configs, "grid": grid_configs}.items():
     distinct = {p: len({c[p] for c in configs}) for p in search.PARAMS}
+    RESULTS[f"{name}: distinct values per hyper-parameter"] = distinct
     print(f"{name}: {len(configs)} trials; distinct values per hyper-parameter: {distinct}")
 
 # %% [markdown]
@@ -489,6 +491,7 @@ if done.returncode != 0:
     raise RuntimeError(f"the DDP script failed:\n{done.stderr[-3000:]}")
 print(done.stdout.strip().splitlines()[-1])
 distributed = json.loads((ddp_dir / "result.json").read_text())
+RESULTS["DDP"] = distributed
 for epoch in distributed["per_epoch"][:3]:
     print(epoch)
 first = distributed["per_epoch"][0]

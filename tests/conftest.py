@@ -10,15 +10,10 @@ def _isolated_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_AUTORELOAD", "0")
 
 
-def pytest_sessionstart(session):
-    """No lab session is left from an earlier test run (tests/kernel.py shares them by folder)."""
-    from kernel import remove_sessions
+@pytest.fixture(scope="session")
+def labs(tmp_path_factory):
+    """The labs' runs of this test session (tests/kernel.py's LabRuns): each lab once in a
+    kernel and once as a script, shared by the tests of that lab (one xdist_group per lab)."""
+    from kernel import LabRuns
 
-    remove_sessions()
-
-
-def pytest_sessionfinish(session, exitstatus):
-    """The kernel runs' folders are shared by several tests; remove them at the very end."""
-    from kernel import remove_sessions
-
-    remove_sessions()
+    return LabRuns(tmp_path_factory)

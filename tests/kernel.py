@@ -1,19 +1,17 @@
 """Kernel harness: execute a percent-cell file through a real ipykernel, as VS Code would."""
 
 import copy
+import json
 import os
-import pickle
 import random
 import re
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
-from filelock import FileLock
 from nbclient.exceptions import CellExecutionError
 
 from dllab.exercises import cells
@@ -109,6 +107,8 @@ class LabSession:
     """A lab run top to bottom in one kernel, then every code cell run once more, shuffled."""
 
     nb: object  # the notebook after the first, top-to-bottom run
+    results: dict  # its RESULTS after the first run
+    after: list  # Experiment of each cell of AFTER_THE_LAB, run after the re-runs
     runs: Path  # the runs folder (LAB_RUNS_DIR) of the session
     order: list[int]  # indices of the code cells in the order they were re-run
     first: dict  # cell index → stdout of the first run
@@ -154,6 +154,7 @@ def run_and_rerun(path: Path, *, runs: Path, seed: int = 0, timeout: int = 600) 
             if cell.cell_type == "code":
                 first[i] = cell_stdout(cell)
         empty_after_first = empty_folders(runs) if runs.exists() else set()
+        results = results_of(client)
         for n, i in enumerate(order):
             cell = copy.deepcopy(nb.cells[i])
             try:
@@ -167,46 +168,115 @@ def run_and_rerun(path: Path, *, runs: Path, seed: int = 0, timeout: int = 600) 
                 )
             again[i] = cell_stdout(cell)
         empty_after_again = empty_folders(runs) if runs.exists() else set()
-    return LabSession(nb, runs, order, first, again, empty_after_first, empty_after_again)
-
-
-_SESSIONS: dict = {}  # stem → LabSession, or the failure message, in this process
-
-
-def _shared_folder() -> Path:
-    """One folder for the whole test run, shared by its worker processes (scripts/test.sh runs
-    pytest -n 2: the workers are children of the process that started them)."""
-    owner = os.getppid() if "PYTEST_XDIST_WORKER" in os.environ else os.getpid()
-    folder = Path(tempfile.gettempdir()) / f"dllab-test-labs-{owner}"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-def _shared(key: str, compute):
-    """compute() once per test run, whichever worker asks first; the others wait (a file lock)
-    and read its result back. A failed test's message is shared the same way."""
-    if key not in _SESSIONS:
-        shared = _shared_folder()
-        saved = shared / f"{key}.pickle"
-        with FileLock(shared / f"{key}.lock"):
-            if saved.exists():
-                _SESSIONS[key] = pickle.loads(saved.read_bytes())
-            else:
-                try:
-                    _SESSIONS[key] = compute(shared)
-                except pytest.fail.Exception as failure:  # every test of it fails alike
-                    _SESSIONS[key] = str(failure)
-                saved.write_bytes(pickle.dumps(_SESSIONS[key]))
-    if isinstance(_SESSIONS[key], str):
-        pytest.fail(_SESSIONS[key], pytrace=False)
-    return _SESSIONS[key]
-
-
-def lab_session(stem: str) -> LabSession:
-    """labs/<stem>.py run and re-run once per test run (in quick mode), shared by its tests."""
-    return _shared(
-        stem, lambda shared: run_and_rerun(LABS / f"{stem}.py", runs=shared / f"runs-{stem}")
+        after = []
+        for source in AFTER_THE_LAB.get(path.stem, lambda nb: [])(nb):
+            try:
+                cell = run_cell(client, source)
+            except CellExecutionError as err:
+                pytest.fail(f"{path.name}: a cell run after the lab failed\n{err}", pytrace=False)
+            after.append(Experiment(cell_stdout(cell), results_of(client)))
+    return LabSession(
+        nb, results, after, runs, order, first, again, empty_after_first, empty_after_again
     )
+
+
+# The lab's RESULTS dict as JSON (numpy and torch values as lists and numbers).
+DUMP_RESULTS = "import json as _json\nprint(_json.dumps(RESULTS, default=lambda v: v.tolist()))"
+
+
+def run_cell(client, source: str):
+    """Run `source` as one more cell in `client`'s kernel (not kept in its notebook)."""
+    cell = nbformat.v4.new_code_cell(source)
+    client.nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(client.nb.cells) - 1)
+    finally:
+        client.nb.cells.pop()
+    return cell
+
+
+def results_of(client) -> dict:
+    """The RESULTS dict of the lab running in `client`'s kernel, read back as JSON."""
+    return json.loads(cell_stdout(run_cell(client, DUMP_RESULTS)))
+
+
+def lab2_experiments(nb) -> list[str]:
+    """Lab 2's exercises 1 and 2, as a student runs them after the whole lab: model.double()
+    with AGREE = 1e-12, then a broken relu_backward assigned in a new cell (no check after
+    it), followed by the comparison and the numerical check (each may fail its assertion)."""
+
+    def cell(marker: str) -> str:
+        (source,) = [c.source for c in nb.cells if c.cell_type == "code" and marker in c.source]
+        return source
+
+    compare, numeric = cell("differences = {"), cell("numerical_gradient(")
+    data = cell("torch.manual_seed(SEED)")
+
+    def attempt(code: str, label: str) -> str:
+        body = "\n".join("    " + line for line in code.splitlines())
+        return f"try:\n{body}\nexcept AssertionError:\n    print('{label}: disagreement')\n"
+
+    return [
+        "\n".join(["model.double()", "AGREE = 1e-12", compare]),
+        "\n".join(
+            [
+                data,
+                "AGREE = 1e-6",
+                "relu_backward = lambda dout, x: dout",
+                attempt(compare, "comparison"),
+                attempt(numeric, "numerical check"),
+            ]
+        ),
+    ]
+
+
+# Cells run after a lab's re-runs, in the same kernel: {stem: nb → [cell source]}.
+AFTER_THE_LAB = {"02_backpropagation": lab2_experiments}
+
+
+@dataclass
+class Experiment:
+    """A cell run after the lab (AFTER_THE_LAB): what it printed and RESULTS after it."""
+
+    stdout: str
+    results: dict
+
+
+class LabRuns:
+    """Each lab run once per test session (per pytest-xdist worker; the tests of one lab share
+    an xdist_group, so one worker runs them all), in a private folder of tmp_path_factory:
+    a kernel session (quick mode) and a script run with the reference answers (full mode, lab 6
+    quick). A failure is remembered and fails every test of that run alike."""
+
+    def __init__(self, tmp_path_factory):
+        self.tmp = tmp_path_factory
+        self.done: dict = {}
+
+    def _once(self, key: str, compute):
+        if key not in self.done:
+            try:
+                self.done[key] = compute(self.tmp.mktemp(key))
+            except pytest.fail.Exception as failure:
+                self.done[key] = str(failure)
+        if isinstance(self.done[key], str):
+            pytest.fail(self.done[key], pytrace=False)
+        return self.done[key]
+
+    def session(self, stem: str) -> "LabSession":
+        """labs/<stem>.py run and re-run in a kernel (run_and_rerun), quick mode."""
+        return self._once(
+            f"kernel-{stem}", lambda tmp: run_and_rerun(LABS / f"{stem}.py", runs=tmp / "runs")
+        )
+
+    def script(self, stem: str) -> "ScriptRun":
+        """labs/<stem>.py with the reference answers, run by lab.sh (script_run)."""
+        quick = stem in QUICK_SCRIPT_RUNS
+        return self._once(f"script-{stem}", lambda tmp: script_run(stem, tmp, quick=quick))
+
+
+# Labs whose script run is in quick mode (lab 6's full mode is a long search); the others run
+# in full mode, the students' mode, whose results the full-mode tests read.
+QUICK_SCRIPT_RUNS = {"06_lightning_search"}
 
 
 @dataclass
@@ -218,43 +288,40 @@ class ScriptRun:
     stderr: str
     runs: Path  # its LAB_RUNS_DIR
     names: list  # its exercises
+    results: dict  # its RESULTS at the end ({} if it failed before)
 
 
-def script_run(stem: str, *, quick: bool) -> ScriptRun:
+def script_run(stem: str, tmp: Path, *, quick: bool) -> ScriptRun:
     """labs/<stem>.py with every exercise answered by its reference (the reference's own
-    function, as if the student had written it), run once per test run as a plain script."""
-
-    def run(shared: Path) -> ScriptRun:
-        source = (LABS / f"{stem}.py").read_text()
-        names = exercise_names(source)
-        answers = {
-            n: f"from dllab.exercises import reference as ref\n{n} = ref({n!r}).__wrapped__"
-            for n in names
-        }
-        solved = shared / f"script-{stem}" / "labs" / f"{stem}.py"
-        solved.parent.mkdir(parents=True)
-        solved.write_text(with_answers(source, answers))
-        runs = solved.parent.parent / "runs"
-        env = {**os.environ, "LAB_QUICK": "1" if quick else "0", "LAB_RUNS_DIR": str(runs)}
-        done = subprocess.run(
-            [REPO / "scripts/lab.sh", solved], capture_output=True, text=True, env=env, timeout=600
-        )
-        return ScriptRun(done.returncode, done.stdout, done.stderr, runs, names)
-
-    return _shared(f"script-{stem}-{'quick' if quick else 'full'}", run)
-
-
-def executed_lab(stem: str):
-    """(notebook after the first run, its runs folder) of lab_session(stem)."""
-    session = lab_session(stem)
-    return session.nb, session.runs
+    function, as if the student had written it), run as a plain script by lab.sh; a cell
+    added at the end writes its RESULTS to a JSON file."""
+    source = (LABS / f"{stem}.py").read_text()
+    names = exercise_names(source)
+    answers = {
+        n: f"from dllab.exercises import reference as ref\n{n} = ref({n!r}).__wrapped__"
+        for n in names
+    }
+    saved = tmp / "results.json"
+    dump = DUMP_RESULTS.replace("print(", f"open({str(saved)!r}, 'w').write(")
+    solved = tmp / "labs" / f"{stem}.py"
+    solved.parent.mkdir(parents=True)
+    solved.write_text(with_answers(source, answers) + f"\n\n# %%\n{dump}\n")
+    runs = tmp / "runs"
+    env = {**os.environ, "LAB_QUICK": "1" if quick else "0", "LAB_RUNS_DIR": str(runs)}
+    done = subprocess.run(
+        [REPO / "scripts/lab.sh", solved], capture_output=True, text=True, env=env, timeout=600
+    )
+    results = json.loads(saved.read_text()) if saved.exists() else {}
+    return ScriptRun(done.returncode, done.stdout, done.stderr, runs, names, results)
 
 
-def remove_sessions() -> None:
-    """Delete the lab sessions' folder (called where the test run started, when it ends)."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        shutil.rmtree(_shared_folder(), ignore_errors=True)
-    _SESSIONS.clear()
+def exercise_cells(stem: str) -> str:
+    """A stand-in for labs/<stem>.py: its first code cell (the imports), its "Your turn" cells
+    and their check cells, nothing else; the lab's exercises without its work."""
+    nb = jupytext.read(LABS / f"{stem}.py", fmt="py:percent")
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    kept = [code[0]] + [s for s in code[1:] if s.startswith("# YOUR TURN:") or "= check(" in s]
+    return "".join(f"# %%\n{s}\n\n\n" for s in kept)
 
 
 def with_answers(source: str, answers: dict) -> str:

@@ -4,7 +4,7 @@ import re
 import subprocess
 
 import pytest
-from kernel import LABS, REPO, shipped_stubs, with_answers
+from kernel import REPO, exercise_cells, shipped_stubs, with_answers
 
 # An answer that passes its check and then fails in the lab's own cell: it counts its calls and
 # fails on the first call after the checker's (in the lab's own cells).
@@ -29,7 +29,8 @@ def check_sh(*labs):
 
 @pytest.mark.script
 def test_broken_answer_does_not_hide_the_others_and_a_later_crash_names_the_answer(tmp_path):
-    source = (LABS / "05_weight_initialization.py").read_text()
+    # lab 5's exercise cells (not its experiments), then a cell of the lab that uses he_std
+    source = exercise_cells("05_weight_initialization") + "# %%\nprint(he_std(100))\n"
     answers = {
         "he_std": HE_STD_PASSES_THEN_CRASHES,
         "xavier_std": "def xavier_std(fan_in, fan_out)\n    return (2 / (fan_in + fan_out)) ** 0.5",
@@ -51,10 +52,12 @@ def test_broken_answer_does_not_hide_the_others_and_a_later_crash_names_the_answ
 
 
 @pytest.mark.script
-def test_nothing_attempted_says_so_with_its_own_exit_status():
+def test_nothing_attempted_says_so_with_its_own_exit_status(tmp_path):
     if not shipped_stubs():
         pytest.skip("a student's copy (made by scripts/make_template.sh): the labs hold answers")
-    done = check_sh(2)
+    lab = tmp_path / "02_backpropagation.py"  # lab 2's exercise cells as shipped
+    lab.write_text(exercise_cells("02_backpropagation"))
+    done = check_sh(lab)
     assert done.returncode == 3, done.stdout + done.stderr
     assert done.stdout.splitlines()[1].split()[1:] == ["0", "0", "3"]
     assert "nothing attempted yet" in done.stdout and "pass" not in done.stdout.split("\n\n")[-1]
