@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
+import torch
 
-from dllab.data import INPUT_MEANS, TRUE_COEF, binary_points, linear_data
+from dllab.data import INPUT_MEANS, TRUE_COEF, binary_points, linear_data, spiral, split
 from dllab.display import format_table
 from dllab.linreg import least_squares, relative_change, standardize, to_original_units
 
@@ -63,3 +64,20 @@ def test_format_table_aligns_columns():
     assert lines[2].split() == ["fit", "2.95"]
     with pytest.raises(ValueError, match="row 'x' has 3 values for 2 columns"):
         format_table({"x": [1, 2, 3]}, ["a", "b"])
+
+
+@pytest.mark.parametrize("container", [np.asarray, torch.as_tensor, list])
+def test_split_draws_the_points_sklearns_train_test_split_draws(container):
+    from sklearn.model_selection import train_test_split
+
+    X, y = spiral(60, seed=3)
+    parts = split(container(X), container(y), n_test=17, n_valid=11, seed=42)
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=17, random_state=42)
+    X_train, X_valid, y_train, y_valid = train_test_split(
+        X_rest, y_rest, test_size=11, random_state=42
+    )
+    expected = {"train": (X_train, y_train), "valid": (X_valid, y_valid), "test": (X_test, y_test)}
+    for name, (X_part, y_part) in expected.items():
+        assert type(parts[name][0]) is type(container(X))
+        assert np.array_equal(np.asarray(parts[name][0]), X_part), name
+        assert np.array_equal(np.asarray(parts[name][1]), y_part), name

@@ -67,11 +67,10 @@ def split(X, y, *, n_test: int = 1024, n_valid: int = 1024, seed: int) -> dict:
     """Seeded splits of fixed sizes: {"train": (X, y), "valid": (X, y), "test": (X, y)}.
 
     X: (N, D), y: (N,). n_test and n_valid count points; for a fraction f of the data pass
-    round(f * len(X)).
+    round(f * len(X)). The test points are split off first, then the validation points, each as
+    scikit-learn's train_test_split(..., random_state=seed) draws them: the same points (lab 3
+    calls train_test_split itself; the other labs need not import scikit-learn for it).
     """
-    # Imported here: scikit-learn takes ~0.8 s to import, and only splitting needs it.
-    from sklearn.model_selection import train_test_split
-
     validate.array("X", X)
     validate.targets("y", y, n=len(X))
     for name, size in {"n_test": n_test, "n_valid": n_valid}.items():
@@ -85,11 +84,26 @@ def split(X, y, *, n_test: int = 1024, n_valid: int = 1024, seed: int) -> dict:
     if n_test + n_valid >= len(X):
         allowed = f"fewer than the {len(X)} points, to leave training data"
         validate.fail("n_test + n_valid", allowed, str(n_test + n_valid))
-    X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=n_test, random_state=seed)
-    X_train, X_valid, y_train, y_valid = train_test_split(
-        X_rest, y_rest, test_size=n_valid, random_state=seed
-    )
-    return {"train": (X_train, y_train), "valid": (X_valid, y_valid), "test": (X_test, y_test)}
+    rest, test = _shuffle_split(len(X), n_test, seed)
+    X_rest, y_rest = _take(X, rest), _take(y, rest)
+    train, valid = _shuffle_split(len(rest), n_valid, seed)
+    return {
+        "train": (_take(X_rest, train), _take(y_rest, train)),
+        "valid": (_take(X_rest, valid), _take(y_rest, valid)),
+        "test": (_take(X, test), _take(y, test)),
+    }
+
+
+def _shuffle_split(n: int, n_out: int, seed: int):
+    """(kept, taken out): index arrays of n - n_out and n_out of range(n), as sklearn's
+    ShuffleSplit draws them (one permutation of a RandomState(seed), taken out first)."""
+    order = np.random.RandomState(seed).permutation(n)
+    return order[n_out:], order[:n_out]
+
+
+def _take(a, index):
+    """The rows `index` of a numpy array, a tensor or a list, in the same container."""
+    return [a[i] for i in index] if isinstance(a, list) else a[index]
 
 
 def radius_split(X, y, r_max: float) -> dict:
