@@ -30,13 +30,14 @@ import numpy as np
 
 import dllab
 from dllab.display import plot_curves
-from dllab.exercises import check
+from dllab.exercises import check, your_turn
 
 # %%
 SEED = 1234
 N = dllab.pick(full=200, quick=50)  # number of data points
 NUM_STEPS = dllab.pick(full=200, quick=100)  # gradient descent steps
 lr = 0.5  # learning rate
+RESULTS = {{}}  # what this run computed, by name
 
 dllab.set_seed(SEED)
 run = dllab.new_run_dir("{stem}", create=False)
@@ -61,6 +62,7 @@ print(f"X: {{X.shape}}, y: {{y.shape}}")
 
 # %%
 # YOUR TURN: {mse}
+@your_turn
 def {mse}(y_hat, y):
     """The mean squared error of predictions y_hat (N,) against targets y (N,): one number."""
     raise NotImplementedError  # your code here
@@ -72,6 +74,7 @@ def {mse}(y_hat, y):
 
 # %%
 # YOUR TURN: {grad}
+@your_turn
 def {grad}(y_hat, y):
     """The gradient of {mse} with respect to y_hat (N,): an array of shape (N,)."""
     raise NotImplementedError  # your code here
@@ -95,6 +98,7 @@ for _ in range(NUM_STEPS):
     dy = {grad}(y_hat, y)
     w, b = w - lr * float(dy @ X), b - lr * float(dy.sum())
 print(f"after {{NUM_STEPS}} steps: w = {{w:.3f}}, b = {{b:.3f}}, loss {{losses[-1]:.4f}}")
+RESULTS["w, b"] = (w, b)
 
 fig = plot_curves(
     np.arange(1, NUM_STEPS + 1),
