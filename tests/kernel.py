@@ -15,7 +15,7 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 
 from dllab.exercises import cells
-from dllab.exercises.notebook import kernel_client, kernel_env, run_percent_file
+from dllab.exercises.notebook import kernel_client, kernel_env, your_turn_cells
 
 REPO = Path(__file__).resolve().parents[1]
 LABS = REPO / "labs"
@@ -45,10 +45,10 @@ def execute(path: Path, *, quick: bool = True, env: dict | None = None, timeout:
 
     A failing cell fails the test with the cell's source and traceback.
     """
+    env = kernel_env({"LAB_QUICK": "1" if quick else "0", **(env or {})})
+    nb = jupytext.read(path, fmt="py:percent")
     try:
-        return run_percent_file(
-            path, env={"LAB_QUICK": "1" if quick else "0", **(env or {})}, timeout=timeout
-        )
+        return kernel_client(nb, Path(path), timeout).execute(env=env)
     except CellExecutionError as err:
         pytest.fail(f"{Path(path).name}: a cell failed\n{err}", pytrace=False)
 
@@ -121,11 +121,7 @@ def valid_order(nb, code: list[int], rng: random.Random) -> list[int]:
     """The code cells `code` shuffled by `rng`, except that a "Your turn" cell and the check
     cell after it stay together: re-running an answer means checking it again, because the
     check decides which function the later cells use (the student's or the reference)."""
-    checks = {
-        answer: code[k + 1]
-        for k, answer in enumerate(code[:-1])
-        if nb.cells[answer].source.startswith("# YOUR TURN:")
-    }
+    checks = {answer: code[code.index(answer) + 1] for answer in your_turn_cells(nb)}
     order = [i for i in code if i not in checks.values()]
     rng.shuffle(order)
     return [j for i in order for j in ((i, checks[i]) if i in checks else (i,))]
@@ -320,7 +316,8 @@ def exercise_cells(stem: str) -> str:
     and their check cells, nothing else; the lab's exercises without its work."""
     nb = jupytext.read(LABS / f"{stem}.py", fmt="py:percent")
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    kept = [code[0]] + [s for s in code[1:] if s.startswith("# YOUR TURN:") or "= check(" in s]
+    answers = cells.your_turn_cells(code)
+    kept = [code[0]] + [s for k, s in enumerate(code) if k in answers or k - 1 in answers]
     return "".join(f"# %%\n{s}\n\n\n" for s in kept)
 
 

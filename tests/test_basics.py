@@ -247,12 +247,6 @@ def test_doctor_names_the_torch_build_from_its_metadata():
 
 LIB = REPO / "lib" / "dllab"
 
-# Public names nobody uses, in files that other branches of issue 21 rewrite (exercises/, the
-# weight initializers): allowed here only until those branches are merged; then empty it.
-NOT_YET_REMOVED = {
-    "exercises/notebook.py:run_percent_file",
-}
-
 
 def _module_of(dotted: str) -> str:
     """'dllab.lightning.search' -> 'lightning/search.py' ('…/__init__.py' for a package)."""
@@ -313,5 +307,4 @@ def test_every_public_function_and_class_of_the_library_is_used():
                 reached.add(key)
                 todo += definitions[key]
     dead = {f"{module}:{name}" for module, name in public if (module, name) not in reached}
-    assert dead - NOT_YET_REMOVED == set(), "unused: remove them, or make them private (_name)"
-    assert NOT_YET_REMOVED - dead == set(), "used or removed now: take them off NOT_YET_REMOVED"
+    assert dead == set(), "unused: remove them, or make them private (_name)"

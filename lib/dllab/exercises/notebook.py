@@ -39,18 +39,6 @@ def kernel_env(env: dict | None) -> dict:
     return kernel_env
 
 
-def run_percent_file(path, *, env: dict | None = None, timeout: int = 600):
-    """Execute every cell of `path` in a fresh kernel with the file's folder as working directory.
-
-    env: variables added to the kernel's environment (MPLBACKEND is removed: plots stay inline).
-    Returns the executed notebook; a failing cell raises nbclient's CellExecutionError, whose
-    message shows the cell and its traceback.
-    """
-    path = Path(path)
-    nb = jupytext.read(path, fmt="py:percent")
-    return kernel_client(nb, path, timeout).execute(env=kernel_env(env))
-
-
 def run_cell_by_cell(path, on_cell: Callable, *, env: dict | None = None, timeout: int = 600):
     """Execute the code cells of `path` one by one in one kernel, going on after a failing cell.
 
