@@ -123,6 +123,9 @@ class PostgresServer:
                 f"the PostgreSQL server did not start:\n{done.stdout}{done.stderr}{log}"
             )
 
+    def running(self) -> bool:
+        return self._run("pg_ctl", "-D", self.data, "status").returncode == 0
+
     def stop(self, mode: str = "fast") -> None:
         """Stop the server (`fast`: disconnect the clients; `immediate`: as if it crashed)."""
         self._run("pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")

@@ -2,8 +2,9 @@
 mid-search, the parent terminated (SIGTERM) or killed (SIGKILL), a full disk for the summary,
 and two searches that create the same new study at the same moment. Nothing finished is lost.
 
-Every test is bounded in time (timeouts) and uses tiny trials (128 points per class, 2 steps; 30
-steps and 6 trials where a search must still be running when the fault strikes).
+Every test is bounded in time (timeouts) and uses tiny trials (128 points per class, 2 steps;
+300 steps, about a second, where a search must still be running when the fault strikes). Each
+search process costs seconds to start (torch, Lightning), so the tests start few of them.
 """
 
 import json
@@ -25,26 +26,56 @@ from dllab.lightning import search, workers
 from dllab.lightning import storage as st
 
 TINY = ["--points", "128", "--steps", "2", "--seed", "3"]
-# Trials long enough (30 steps) that a search of TRIALS is still running when the fault strikes
-# (after 2 finished trials, 2 workers need 2 more rounds of trials to reach 6).
-SLOWER = ["--points", "128", "--steps", "30", "--seed", "3"]
-TRIALS = 6
+# Trials long enough (300 steps, about a second with one thread) that a fault strikes while
+# the search is still running, and catches its workers inside a trial.
+SLOWER = ["--points", "128", "--steps", "300", "--seed", "3"]
 COMPLETE = optuna.trial.TrialState.COMPLETE
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """One PostgreSQL server for this module's tests; each creates a database of its own."""
+    with PostgresServer() as server:
+        yield server
+
+
+def new_database(server, name: str) -> str:
+    server.execute(f"CREATE DATABASE {name}")
+    return server.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 def search_command(*args, settings=TINY):
     return [sys.executable, "-m", "dllab.lightning", "search", *settings, *map(str, args)]
 
 
+_STORAGES = {}  # url: the storage the test reads it through, opened once (polls are cheap)
+
+
+def trials(url, study="spiral"):
+    """The trials of a study ([] before it exists)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []  # not created yet (opening it would create the file)
+    if url not in _STORAGES:
+        _STORAGES[url] = st.storage(url)
+    try:
+        return optuna.load_study(study_name=study, storage=_STORAGES[url]).get_trials()
+    except KeyError:
+        return []
+
+
 def finished(url, study="spiral"):
     """{trial number: (params, value)} of the finished trials of a study ({} before it exists)."""
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return {}  # not created yet (opening it would create the file)
-    try:
-        loaded = optuna.load_study(study_name=study, storage=st.storage(url))
-    except KeyError:
-        return {}
-    return {t.number: (t.params, t.value) for t in loaded.get_trials(states=(COMPLETE,))}
+    return {t.number: (t.params, t.value) for t in trials(url, study) if t.state == COMPLETE}
+
+
+def mid_training(url, n_finished, n_workers=2):
+    """Whether n_finished trials are finished and every worker is inside a trial's training
+    (neither between trials nor creating one): the moment a fault should strike."""
+    found = trials(url)
+    training = [
+        t for t in found if t.state == optuna.trial.TrialState.RUNNING and "started" in t.user_attrs
+    ]
+    return sum(t.state == COMPLETE for t in found) >= n_finished and len(training) == n_workers
 
 
 def wait_for(condition, timeout, what, process=None):
@@ -81,96 +112,104 @@ def gone(pids) -> bool:
 # ---------------------------------------------------------------- the database goes away
 
 
-def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_path):
+def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_path, postgres):
+    """One worker (the parent-stop test has two): every worker process costs seconds to start."""
+    n_trials = 4
     run_dir = tmp_path / "run"
-    with PostgresServer() as server:
-        url = server.url
-        first = subprocess.Popen(
-            search_command(
-                "--workers",
-                2,
-                "--trials",
-                TRIALS,
-                "--storage",
-                url,
-                "--run-dir",
-                run_dir,
-                "--new",
-                settings=SLOWER,
-            ),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            wait_for(lambda: len(finished(url)) >= 2, 180, "2 finished trials", first)
-            server.stop("fast")
-            out, err = first.communicate(timeout=120)
-        finally:
-            first.kill()
-        assert first.returncode == 1, out + err
-        assert "Traceback" not in out + err
-        worker_lines = [line for line in err.splitlines() if line.startswith("search: worker")]
-        assert len(worker_lines) <= 2  # at most one line per worker, naming the storage
-        assert all(f"the storage {url} failed: OperationalError" in w for w in worker_lines)
-        (summary,) = summaries(run_dir)  # complete JSON, written although the database is gone
-        assert summary["storage_error"].startswith("OperationalError")
-        server.start()  # the database comes back
-        before = finished(url)
-        assert 2 <= len(before) < TRIALS and summary["complete"] <= len(before)
-        done = subprocess.run(resume_words(err), capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-        after = finished(url)
-    assert len(after) == TRIALS
-    assert all(after[n] == before[n] for n in before)  # nothing finished lost or changed
-    assert [s["complete"] for s in summaries(run_dir)][-1] == TRIALS
-    print(f"database stopped: {len(before)} finished before, {len(after)} after, lost 0")
-
-
-# ---------------------------------------------------------------- the parent is stopped
-
-
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_trial(sig, tmp_path):
-    run_dir = tmp_path / "run"
-    url = f"sqlite:///{run_dir / 'study.db'}"
+    url = new_database(postgres, "stopped")
     first = subprocess.Popen(
         search_command(
-            "--workers", 2, "--trials", TRIALS, "--run-dir", run_dir, "--new", settings=SLOWER
+            *("--workers", 1, "--trials", n_trials, "--storage", url),
+            *("--run-dir", run_dir, "--new"),
+            settings=SLOWER,
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        wait_for(lambda: len(finished(url)) >= 2, 180, "2 finished trials", first)
-        pids = children(first.pid)
-        assert len(pids) == 2
-        first.send_signal(sig)  # the parent only, as `kill` would
-        out, err = first.communicate(timeout=60)
-        wait_for(lambda: gone(pids), 30, "the workers to stop")  # no orphans
+        wait_for(lambda: mid_training(url, 2, 1), 180, "2 finished trials, a third started", first)
+        postgres.stop("fast")
+        out, err = first.communicate(timeout=120)
     finally:
         first.kill()
+        if not postgres.running():
+            postgres.start()  # the database comes back (for the module's other tests too)
+    assert first.returncode == 1, out + err
+    assert "Traceback" not in out + err
+    worker_lines = [line for line in err.splitlines() if line.startswith("search: worker")]
+    assert len(worker_lines) <= 1  # at most one line per worker, naming the storage
+    assert all(f"the storage {url} failed: OperationalError" in w for w in worker_lines)
+    (summary,) = summaries(run_dir)  # complete JSON, written although the database is gone
+    assert summary["storage_error"].startswith("OperationalError")
     before = finished(url)
-    assert 2 <= len(before) < TRIALS
-    if sig == signal.SIGTERM:
-        assert first.returncode == 128 + signal.SIGTERM
-        assert "Traceback" not in out + err
-        (summary,) = summaries(run_dir)
-        assert summary["stopped_by"] == "SIGTERM" and summary["complete"] <= len(before)
-        command = resume_words(err)
-    else:
-        assert not summaries(run_dir)  # a killed parent writes nothing; the resume does
-        command = search_command(
-            "--workers", 2, "--trials", TRIALS, "--run-dir", run_dir, settings=SLOWER
-        )
+    assert 2 <= len(before) < n_trials and summary["complete"] <= len(before)
+    done = subprocess.run(resume_words(err), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    after = finished(url)
+    assert len(after) == n_trials
+    assert all(after[n] == before[n] for n in before)  # nothing finished lost or changed
+    assert [s["complete"] for s in summaries(run_dir)][-1] == n_trials
+    print(f"database stopped: {len(before)} finished before, {len(after)} after, lost 0")
+
+
+# ---------------------------------------------------------------- the parent is stopped
+
+
+def stop_parent(search, url, sig, n_finished, n_trials):
+    """Send sig to a search's parent (only, as `kill` would) once the study holds n_finished
+    finished trials; wait until it and its 2 workers are gone. (stdout, stderr, finished)."""
+    try:
+        wait_for(lambda: len(finished(url)) >= n_finished, 180, f"{n_finished} trials", search)
+        pids = children(search.pid)
+        assert len(pids) == 2
+        search.send_signal(sig)
+        out, err = search.communicate(timeout=60)
+        wait_for(lambda: gone(pids), 30, "the workers to stop")  # no orphans
+    finally:
+        search.kill()
+    done = finished(url)
+    assert n_finished <= len(done) < n_trials, "the search should have been stopped half-way"
+    return out, err, done
+
+
+def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_trial(tmp_path):
+    """One search whose parent is stopped twice: terminated (SIGTERM: it stops its workers,
+    writes its summary and prints the resume command), then, while that command runs, killed
+    (SIGKILL: the workers notice and stop, the parent writes nothing); the printed command run
+    once more finishes the study, with every trial finished before either stop.
+
+    8 trials: each stop may let the 2 running trials finish, and the second stop must still
+    find the study unfinished."""
+    n_trials = 8
+    run_dir = tmp_path / "run"
+    url = f"sqlite:///{run_dir / 'study.db'}"
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    first = subprocess.Popen(
+        search_command(
+            "--workers", 2, "--trials", n_trials, "--run-dir", run_dir, "--new", settings=SLOWER
+        ),
+        **popen,
+    )
+    out, err, before = stop_parent(first, url, signal.SIGTERM, 2, n_trials)
+    assert first.returncode == 128 + signal.SIGTERM
+    assert "Traceback" not in out + err
+    (summary,) = summaries(run_dir)
+    assert summary["stopped_by"] == "SIGTERM" and summary["complete"] <= len(before)
+    command = resume_words(err)
+
+    second = subprocess.Popen(command, **popen)
+    _, _, killed = stop_parent(second, url, signal.SIGKILL, len(before) + 1, n_trials)
+    assert second.returncode == -signal.SIGKILL
+    assert all(killed[n] == before[n] for n in before)
+    assert len(summaries(run_dir)) == 1  # a killed parent writes nothing; the resume does
+
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     after = finished(url)
-    assert len(after) == TRIALS and all(after[n] == before[n] for n in before)
-    assert summaries(run_dir)[-1]["complete"] == TRIALS
-    name = signal.Signals(sig).name
-    print(f"parent {name}: {len(before)} finished before, {len(after)} after, lost 0")
+    assert len(after) == n_trials and all(after[n] == killed[n] for n in killed)
+    assert summaries(run_dir)[-1]["complete"] == n_trials
+    print(f"parent stopped: {len(before)} and {len(killed)} finished before, {len(after)} after")
 
 
 # ---------------------------------------------------------------- a full disk
@@ -303,11 +342,5 @@ def test_two_searches_create_the_same_new_sqlite_study_at_once(tmp_path):
 
 
 @pytest.mark.filterwarnings(FORK_WARNING)
-def test_two_searches_create_the_same_new_postgresql_study_at_once():
-    with PostgresServer() as server:
-
-        def fresh_database(k):
-            server.execute(f"CREATE DATABASE race{k}")
-            return server.url.rsplit("/", 1)[0] + f"/race{k}"
-
-        race_ten_times(fresh_database)
+def test_two_searches_create_the_same_new_postgresql_study_at_once(postgres):
+    race_ten_times(lambda k: new_database(postgres, f"race{k}"))

@@ -13,7 +13,7 @@ from pathlib import Path
 import optuna
 import psutil
 import pytest
-from postgres import PostgresServer
+from postgres import PostgresServer, free_port
 
 from dllab.lightning import search, workers
 from dllab.lightning import storage as st
@@ -27,18 +27,25 @@ def search_command(*args):
     return [sys.executable, "-m", "dllab.lightning", "search", *TINY, *map(str, args)]
 
 
+_STORAGES = {}  # url: the storage the test reads it through, opened once (polls are cheap)
+
+
+def trials(url, study="spiral"):
+    """The trials of a study ([] before it exists)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []  # not created yet (opening it would create the file)
+    if url not in _STORAGES:
+        _STORAGES[url] = search.storage(url)
+    try:
+        return optuna.load_study(study_name=study, storage=_STORAGES[url]).get_trials()
+    except KeyError:  # not created yet
+        return []
+
+
 def finished(url, study="spiral"):
     """{trial number: (params, value)} of the finished trials of a study."""
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        return {}  # not created yet (opening it would create the file)
-    try:
-        loaded = optuna.load_study(study_name=study, storage=search.storage(url))
-    except KeyError:  # not created yet
-        return {}
-    return {
-        t.number: (t.params, t.value)
-        for t in loaded.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
-    }
+    complete = optuna.trial.TrialState.COMPLETE
+    return {t.number: (t.params, t.value) for t in trials(url, study) if t.state == complete}
 
 
 @pytest.mark.parametrize(
@@ -107,9 +114,7 @@ def test_run_dir_must_exist_unless_new_and_settings_must_match(tmp_path, capsys)
 
 def test_bad_storage_gives_one_line_and_leaves_no_folder(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with PostgresServer() as server:
-        port = server.port
-    url = f"postgresql://lab:secret@127.0.0.1:{port}/optuna"  # nothing listens there now
+    url = f"postgresql://lab:secret@127.0.0.1:{free_port()}/optuna"  # nothing listens there
     assert workers.main([*TINY, "--storage", url]) == 2
     err = capsys.readouterr().err
     assert err.startswith("search: cannot open the storage postgresql://lab:***@127.0.0.1")
@@ -120,9 +125,9 @@ def test_bad_storage_gives_one_line_and_leaves_no_folder(tmp_path, capsys, monke
 def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_path):
     run_dir = tmp_path / "run"
     url = f"sqlite:///{run_dir / 'study.db'}"
-    # 30 steps per trial: the search is still running when it is killed.
+    # 300 steps per trial (about a second): the search is still running when it is killed.
     command = search_command(
-        "--workers", "1", "--trials", "6", "--steps", "30", "--run-dir", run_dir
+        "--workers", "1", "--trials", "6", "--steps", "300", "--run-dir", run_dir
     )
     first = subprocess.Popen(
         [*command, "--new"],
@@ -130,8 +135,15 @@ def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+    def mid_training():  # 2 trials finished and the worker inside the next one's training
+        found = trials(url)
+        running = optuna.trial.TrialState.RUNNING
+        training = [t for t in found if t.state == running and "started" in t.user_attrs]
+        return len(finished(url)) >= 2 and training
+
     deadline = time.monotonic() + 240
-    while len(finished(url)) < 2 and first.poll() is None and time.monotonic() < deadline:
+    while not mid_training() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     os.killpg(first.pid, signal.SIGKILL)  # the parent and its worker, mid-search
     first.wait()
@@ -155,7 +167,7 @@ def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_
 # ---------------------------------------------------------------- PostgreSQL on loopback
 
 
-def test_two_machines_share_one_postgresql_study_with_a_password(tmp_path):
+def test_two_machines_share_one_postgresql_study_with_a_password(tmp_path, capsys):
     """The README's across-machines recipe on loopback: two search.sh started at the same moment
     on one new study, one with the password in $PGPASSWORD (the README's URL), one with it in
     the URL; the server checks passwords (scram-sha-256)."""
@@ -164,15 +176,11 @@ def test_two_machines_share_one_postgresql_study_with_a_password(tmp_path):
         server.execute("CREATE DATABASE optuna OWNER lab")
         readme_url = f"postgresql://lab@127.0.0.1:{server.port}/optuna"
         with_password = f"postgresql://lab:secret@127.0.0.1:{server.port}/optuna"
-        wrong = subprocess.run(
-            search_command("--storage", with_password.replace("secret", "wrong")),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=tmp_path,
-        )
-        assert wrong.returncode == 2 and "password authentication failed" in wrong.stderr
-        assert "wrong" not in wrong.stdout + wrong.stderr and not (tmp_path / "runs").exists()
+        wrong_password = with_password.replace("secret", "wrong")
+        assert workers.main([*TINY, "--storage", wrong_password]) == 2
+        out, err = capsys.readouterr()
+        assert "password authentication failed" in err
+        assert "wrong" not in out + err and not (tmp_path / "runs").exists()  # $LAB_RUNS_DIR
 
         script = REPO / "scripts" / "search.sh"
         common = ["--workers", "1", "--trials", "6", *TINY]

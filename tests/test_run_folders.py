@@ -65,8 +65,10 @@ import signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)
 from torch.utils.tensorboard import SummaryWriter
 from dllab.session import finish_run, start_run
+from dllab.tblog import FLUSH_SECS
 log_dir = start_run(sys.argv[1], "lr0.01")
-with SummaryWriter(log_dir) as writer:
+# FLUSH_SECS: a Ctrl-C inside add_scalar delays the close by at most that (tblog.py says why)
+with SummaryWriter(log_dir, flush_secs=FLUSH_SECS) as writer:
     for epoch in range(1, 100000):
         writer.add_scalar("loss/train", 1 / epoch, epoch)
         if epoch == 50:

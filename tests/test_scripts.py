@@ -169,17 +169,28 @@ def test_tensorboard_refuses_a_logdir_that_does_not_exist(tmp_path):
 
 
 def test_tensorboard_moves_to_next_port_when_taken(tmp_path):
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        taken = busy.getsockname()[1]
-        proc, got, printed = start_tensorboard(tmp_path, taken)
-        try:
-            assert got != taken
-            assert f"port {taken} is taken; using port {got}" in printed
-            assert wait_for_http(got, proc) == 200
-        finally:
-            stop_cleanly(proc, tmp_path)
+    # A taken port and a free one after it, below the range the system hands out to outgoing
+    # connections (ip_local_port_range, from 32768): there, any connection on the machine could
+    # take the next port between the script's check and TensorBoard's start (TensorBoard exits).
+    start = 10000 + (os.getpid() * 7919 + time.monotonic_ns()) % 20000
+    for taken in range(start, start + 1000, 2):
+        with socket.socket() as busy, socket.socket() as probe:
+            try:
+                busy.bind(("127.0.0.1", taken))
+                probe.bind(("127.0.0.1", taken + 1))
+            except OSError:
+                continue
+            probe.close()
+            busy.listen()
+            proc, got, printed = start_tensorboard(tmp_path, taken)
+            try:
+                assert got != taken
+                assert f"port {taken} is taken; using port {got}" in printed
+                assert wait_for_http(got, proc) == 200
+            finally:
+                stop_cleanly(proc, tmp_path)
+            return
+    raise AssertionError(f"no free pair of ports from {start} to {start + 1000}")
 
 
 def test_tensorboard_rejects_a_file_as_logdir(tmp_path):

@@ -161,8 +161,11 @@ def _quiet_thread_errors(hook):
 
 def worker(args) -> int:
     import optuna
+    import torch
 
     from dllab.lightning import search
+
+    torch.set_num_threads(1)  # the workers share the cores; tiny layers gain nothing from threads
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
