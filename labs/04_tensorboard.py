@@ -25,7 +25,7 @@ from dllab.exercises import check, your_turn
 from dllab.metrics import evaluate
 from dllab.models import MLP
 from dllab.session import finish_run, start_run
-from dllab.tblog import log_graph, log_hparams, log_parameters
+from dllab.tblog import FLUSH_SECS, log_graph, log_hparams, log_parameters
 from dllab.train import fit
 
 # %%
@@ -151,7 +151,8 @@ for lr in LEARNING_RATES:
     model = MLP(2, CONFIG, activation="relu").to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     log_dir = start_run(run, f"lr{lr:g}")  # …/lr0.01-unfinished/
-    with SummaryWriter(log_dir) as writer:  # closes the event file, also after an error
+    # flush_secs: the curves reach TensorBoard (and the disk) within seconds, not minutes
+    with SummaryWriter(log_dir, flush_secs=FLUSH_SECS) as writer:  # closed also after an error
         log_hparams(
             writer, {"lr": lr, "hidden": CONFIG, "batch_size": BATCH_SIZE, "num_epochs": NUM_EPOCHS}
         )
