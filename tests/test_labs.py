@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from kernel import (
     LABS,
+    QUICK_SCRIPT_RUNS,
     REPO,
     exercise_names,
     images,
@@ -91,7 +92,17 @@ def test_lab_cells_rerun_in_any_order_keep_their_results(stem, labs):
 
 
 @pytest.mark.script
-@pytest.mark.parametrize("stem", per_lab(STEMS))
+@pytest.mark.parametrize(
+    "stem",
+    [  # a full-mode run is marked `full`, so that -m "not full" leaves out every full-mode run
+        pytest.param(
+            stem,
+            marks=[pytest.mark.xdist_group(stem)]
+            + ([] if stem in QUICK_SCRIPT_RUNS else [pytest.mark.full]),
+        )
+        for stem in STEMS
+    ],
+)
 def test_lab_with_reference_answers_runs_as_script(stem, labs):
     """The lab with every exercise answered by its reference, run by lab.sh as a plain script
     (in full mode, lab 6 in quick mode): every check passes, figures are saved as PNGs and
