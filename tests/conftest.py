@@ -20,7 +20,6 @@ def labs(tmp_path_factory):
     return LabRuns(tmp_path_factory)
 
 
-
 def _grouped_on_one_worker(request):
     """Under `--dist loadgroup` (scripts/test.sh) a pytest-xdist worker gives each test with an
     xdist_group mark the node id suffix "@<group>", by which the tests of one lab are sent to one
