@@ -157,6 +157,22 @@ def test_binary_metrics_against_hand_computed_values():
     assert m["average_precision"] == pytest.approx(0.5 * 1 + 0.5 * 2 / 3)
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_binary_metrics_equal_scikit_learns(seed):
+    """Random labels and probabilities, with ties (rounded to 1, 2 or 6 decimals)."""
+    from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 300))
+    y = rng.integers(0, 2, n)
+    y[:2] = [0, 1]
+    prob = rng.random(n).round(int(rng.choice([1, 2, 6])))
+    m = binary_metrics(y, prob)
+    assert m["accuracy"] == pytest.approx(accuracy_score(y, prob >= 0.5), abs=1e-12)
+    assert m["average_precision"] == pytest.approx(average_precision_score(y, prob), abs=1e-12)
+    assert m["roc_auc"] == pytest.approx(roc_auc_score(y, prob), abs=1e-12)
+
+
 def test_predict_proba_keeps_training_mode_and_evaluate_is_perfect_on_separable_data():
     model = nn.Sequential(nn.Linear(1, 1))
     with torch.no_grad():

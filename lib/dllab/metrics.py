@@ -1,4 +1,8 @@
-"""Metrics of a binary classifier, as plain numbers (scikit-learn does the counting)."""
+"""Metrics of a binary classifier, as plain numbers.
+
+Average precision and ROC AUC are computed as scikit-learn computes them (a test compares the two);
+numpy does it without scikit-learn's second of import time in every lab that evaluates a model.
+"""
 
 import numpy as np
 import torch
@@ -27,9 +31,6 @@ def predict_proba(model, X, *, batch_size: int = 1024):
 
 def binary_metrics(y_true, prob, *, threshold: float = 0.5) -> dict:
     """accuracy, average precision and ROC AUC.  y_true: (N,) in {0, 1}, prob: (N,) in [0, 1]."""
-    # Imported here: scikit-learn takes ~0.7 s to import, and predict_proba does not need it.
-    from sklearn.metrics import accuracy_score, average_precision_score, roc_auc_score
-
     validate.array("prob", prob, ndim=1)
     prob = np.asarray(prob)
     if prob.min() < 0 or prob.max() > 1:
@@ -44,10 +45,38 @@ def binary_metrics(y_true, prob, *, threshold: float = 0.5) -> dict:
     if not 0 < threshold < 1:
         validate.fail("threshold", "a number between 0 and 1", repr(threshold))
     return {
-        "accuracy": float(accuracy_score(y_true, prob >= threshold)),
-        "average_precision": float(average_precision_score(y_true, prob)),
-        "roc_auc": float(roc_auc_score(y_true, prob)),
+        "accuracy": float(np.mean((prob >= threshold) == y_true)),
+        "average_precision": _average_precision(y_true, prob),
+        "roc_auc": _roc_auc(y_true, prob),
     }
+
+
+def _average_precision(y_true, prob) -> float:
+    """Σ (R_k − R_{k−1}) · P_k over the distinct thresholds, highest first: precision P_k and
+    recall R_k of calling class 1 every point with prob ≥ the k-th highest value.
+    y_true: (N,) in {0, 1}, prob: (N,)."""
+    order = np.argsort(-prob, kind="stable")
+    ranked, hits = prob[order], np.asarray(y_true)[order]
+    last_of_tie = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]
+    true_pos = np.cumsum(hits)[last_of_tie]
+    precision = true_pos / (last_of_tie + 1)
+    recall = true_pos / true_pos[-1]
+    return float(np.sum(np.diff(recall, prepend=0) * precision))
+
+
+def _roc_auc(y_true, prob) -> float:
+    """The share of (class 1, class 0) pairs whose class-1 point has the higher prob (a tie counts
+    half), from the ranks of prob (Mann–Whitney).  y_true: (N,) in {0, 1}, prob: (N,)."""
+    positive = np.asarray(y_true) == 1
+    order = np.argsort(prob, kind="stable")
+    ranked = prob[order]
+    first_of_tie = np.r_[True, ranked[1:] != ranked[:-1]]
+    starts = np.flatnonzero(first_of_tie)
+    ends = np.r_[starts[1:], len(ranked)]
+    ranks = np.empty(len(prob))
+    ranks[order] = ((starts + 1 + ends) / 2)[np.cumsum(first_of_tie) - 1]  # ties share a mean rank
+    n_pos, n_neg = positive.sum(), (~positive).sum()
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def evaluate(model, X, y) -> dict:
