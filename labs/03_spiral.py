@@ -35,17 +35,17 @@ from dllab.train import fit
 
 # %%
 SEED = 1234
-N_PER_CLASS = dllab.pick(full=4000, quick=600)  # points per spiral arm
+N_PER_CLASS = dllab.pick(full=4000, quick=400)  # points per spiral arm
 N_LOOPS, NOISE, LIM = 3.5, 0.6, 25  # spiral shape; plots span ±LIM
 N_TEST = N_VALID = dllab.pick(full=1024, quick=256)
 BATCH_SIZE = dllab.pick(full=512, quick=128)
-NUM_EPOCHS = dllab.pick(full=1000, quick=30)
-LINEAR_EPOCHS = dllab.pick(full=50, quick=30)  # our loop has no early stopping; a line is quick
+NUM_EPOCHS = dllab.pick(full=1000, quick=10)
+LINEAR_EPOCHS = dllab.pick(full=25, quick=10)  # our loop has no early stopping; a line is quick
 LR = 0.01
-PATIENCE, MIN_DELTA = dllab.pick(full=50, quick=10), 1e-3  # early stopping on validation loss
+PATIENCE, MIN_DELTA = dllab.pick(full=30, quick=5), 1e-3  # early stopping on validation loss
 CONFIG = [20, 15, 10, 5]  # hidden sizes of the general MLP
 R_MAX = 16.1  # extrapolation: train inside this radius, test outside
-EXTRAP_EPOCHS = dllab.pick(full=300, quick=30)  # enough to fit the inside perfectly
+EXTRAP_EPOCHS = dllab.pick(full=100, quick=10)  # enough to fit the inside perfectly
 LECTURE_EPOCHS = 1000  # the lecture trains every model this long
 LECTURE_ACCURACY = {  # the lecture's test accuracies, on its own sample of the spiral
     "linear": 0.60,
