@@ -35,10 +35,10 @@ SEED = 1234
 N_PER_CLASS = dllab.pick(full=2000, quick=300)
 N_TEST = N_VALID = dllab.pick(full=1024, quick=128)
 BATCH_SIZE = dllab.pick(full=512, quick=128)
-NUM_EPOCHS = dllab.pick(full=1000, quick=20)
+NUM_EPOCHS = dllab.pick(full=1000, quick=10)
 CONFIG = [20, 15, 10, 5]
 LEARNING_RATES = [0.001, 0.01, 0.1]
-SHORT_RUNS = {0.1: dllab.pick(full=100, quick=10)}  # {lr: its epochs}; every other lr: NUM_EPOCHS
+SHORT_RUNS = {0.1: dllab.pick(full=100, quick=5)}  # {lr: its epochs}; every other lr: NUM_EPOCHS
 HIST_EVERY = dllab.pick(full=50, quick=2)  # histograms every this many epochs
 # Images for the lecture's learning rate at the lecture's epochs (0, 10, …, 100, 500, 1000),
 # for the other runs at the last epoch only (an image costs far more than an epoch).
