@@ -9,7 +9,9 @@
 # - know which TensorBoard tab answers which question.
 #
 # The setup is lab 3's (two spirals, the MLP [20, 15, 10, 5] with ReLU, Adam, 1,000 epochs),
-# with 2,000 points per class as in the lecture's TensorBoard notebook (lab 3 has 4,000).
+# with 2,000 points per class as in the lecture's TensorBoard notebook (lab 3 has 4,000). Only
+# the run of the largest learning rate is shorter, 100 epochs: its network stops learning in its
+# first epochs, and the text below shows why more epochs would change nothing.
 # Logging is a callback of lab 3's training loop, `fit`: a function of this lab that `fit`
 # calls after every epoch, so nothing about training changes.
 
@@ -33,9 +35,10 @@ SEED = 1234
 N_PER_CLASS = dllab.pick(full=2000, quick=300)
 N_TEST = N_VALID = dllab.pick(full=1024, quick=128)
 BATCH_SIZE = dllab.pick(full=512, quick=128)
-NUM_EPOCHS = dllab.pick(full=1000, quick=20)
+NUM_EPOCHS = dllab.pick(full=1000, quick=10)
 CONFIG = [20, 15, 10, 5]
 LEARNING_RATES = [0.001, 0.01, 0.1]
+SHORT_RUNS = {0.1: dllab.pick(full=100, quick=5)}  # {lr: its epochs}; every other lr: NUM_EPOCHS
 HIST_EVERY = dllab.pick(full=50, quick=2)  # histograms every this many epochs
 # Images for the lecture's learning rate at the lecture's epochs (0, 10, …, 100, 500, 1000),
 # for the other runs at the last epoch only (an image costs far more than an epoch).
@@ -47,7 +50,8 @@ dllab.set_seed(SEED)
 # These networks are tiny: splitting each operation over CPU threads costs more than it saves.
 torch.set_num_threads(1)
 device = dllab.get_device()
-print(f"device: {device}; {NUM_EPOCHS} epochs, histograms every {HIST_EVERY} epochs")
+short = "".join(f" (lr = {lr:g}: {epochs})" for lr, epochs in SHORT_RUNS.items())
+print(f"device: {device}; {NUM_EPOCHS} epochs{short}, histograms every {HIST_EVERY} epochs")
 print(f"decision boundary images of lr = {LECTURE_LR:g} at epochs {IMAGE_EPOCHS}")
 
 # %% [markdown]
@@ -136,7 +140,7 @@ def make_log_epoch(writer, images, title):
 # learning rate a folder inside it: serving that folder, TensorBoard lists the runs `lr0.001`,
 # `lr0.01` and `lr0.1`. Running the cell again makes a new folder: new curves never mix into old
 # ones. Every run starts from the same initial weights (same seed), so the learning rate is the
-# only difference.
+# only difference (and the length of a run in SHORT_RUNS: the same curve, cut short).
 #
 # While a run is being written its folder is called `lr0.01-unfinished`; only after the writer
 # is closed is it renamed to `lr0.01`. A run that stops early (an error, the interrupt button,
@@ -147,6 +151,7 @@ def make_log_epoch(writer, images, title):
 run = dllab.new_run_dir("04_tensorboard")  # this execution of the lab
 histories, results, run_dirs = {}, {}, {}
 for lr in LEARNING_RATES:
+    num_epochs = SHORT_RUNS.get(lr, NUM_EPOCHS)
     torch.manual_seed(SEED)
     model = MLP(2, CONFIG, activation="relu").to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=True)
@@ -154,16 +159,16 @@ for lr in LEARNING_RATES:
     # flush_secs: the curves reach TensorBoard (and the disk) within seconds, not minutes
     with SummaryWriter(log_dir, flush_secs=FLUSH_SECS) as writer:  # closed also after an error
         log_hparams(
-            writer, {"lr": lr, "hidden": CONFIG, "batch_size": BATCH_SIZE, "num_epochs": NUM_EPOCHS}
+            writer, {"lr": lr, "hidden": CONFIG, "batch_size": BATCH_SIZE, "num_epochs": num_epochs}
         )
         log_graph(writer, model, X_train[:8])
-        images = IMAGE_EPOCHS if lr == LECTURE_LR else [NUM_EPOCHS]
+        images = IMAGE_EPOCHS if lr == LECTURE_LR else [num_epochs]
         log_epoch = make_log_epoch(writer, images, title=f"lr = {lr:g}")
         histories[f"lr = {lr:g}"] = fit(
             model,
             splits,
             optimizer=optimizer,
-            num_epochs=NUM_EPOCHS,
+            num_epochs=num_epochs,
             batch_size=BATCH_SIZE,
             seed=SEED,
             device=device,
@@ -221,7 +226,9 @@ dllab.show(fig, "valid_loss", run)
 #
 # Over the lecture's 1,000 epochs the three rates show all of this: lr = 0.001 ends near 0.36,
 # about half of where it started; the lecture's 0.01 ends far lower (below 0.01), after a jump
-# around epoch 250 that throws it back up for a while; 0.1 never leaves $\log 2$.
+# around epoch 250 that throws it back up for a while; 0.1 never leaves $\log 2$. Its ReLUs are
+# dead from its first epochs on (the Histograms tab below shows it), so nothing can bring it back:
+# its 100 epochs end where 1,000 would, which is why its run is the short one.
 #
 # ## Open TensorBoard
 # - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves every run of this lab

@@ -494,7 +494,7 @@ for name, init in inits.items():
     history = fit(
         model,
         {"train": (X, y)},
-        optimizer=torch.optim.Adam(model.parameters(), lr=LR),
+        optimizer=torch.optim.Adam(model.parameters(), lr=LR, fused=True),
         num_epochs=NUM_EPOCHS,
         batch_size=BATCH_SIZE,
         seed=SEED,
