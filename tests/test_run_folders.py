@@ -5,7 +5,6 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,31 +12,46 @@ import pytest
 from dllab.session import UNFINISHED, finish_run, start_run
 from dllab.tbviews import runs_in
 
-RACER = """
-import sys, time
+# Four racers forked by one process once it has imported dllab (what new_run_dir imports too):
+# separate processes, each with its own LAB_RUN_LOG, printing the folders it was given.
+RACERS = """
+import os, sys, time
+import dllab, dllab.display
 from dllab.session import finish_run, new_run_dir, start_run
-start = float(sys.argv[1])
-while time.time() < start:  # every racer leaves the line at the same moment
-    pass
-for _ in range(int(sys.argv[2])):
-    new_run_dir("lab", "race")
-    new_run_dir("lab", create=False)  # a script: claimed at once, like any other
-    finish_run(start_run(sys.argv[3], "lr0.01"))
+n, parent, tmp = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+start = time.time() + 0.2
+pids = []
+for i in range(4):
+    pid = os.fork()
+    if pid == 0:
+        os.environ["LAB_RUN_LOG"] = f"{tmp}/log{i}"
+        with open(f"{tmp}/printed{i}", "w") as out:
+            while time.time() < start:  # every racer leaves the line at the same moment
+                pass
+            for _ in range(n):
+                print(new_run_dir("lab", "race"), file=out)
+                print(dllab.new_run_dir("lab", create=False), file=out)  # a script: claimed at once
+                print(finish_run(start_run(parent, "lr0.01")), file=out)
+        os._exit(0)
+    pids.append(pid)
+sys.exit(sum(os.waitpid(pid, 0)[1] != 0 for pid in pids))
 """
 
 
 def test_racing_processes_never_share_a_folder(tmp_path):
-    """Four processes creating folders in the same second: every folder made exactly once."""
-    parent, n, procs = tmp_path / "exec", 15, []
-    start = time.time() + 3
-    for i in range(4):
-        env = {**os.environ, "LAB_RUN_LOG": str(tmp_path / f"log{i}")}
-        args = [sys.executable, "-c", RACER, str(start), str(n), str(parent)]
-        procs.append(subprocess.Popen(args, env=env))
-    assert all(p.wait(timeout=120) == 0 for p in procs)
+    """Four processes creating folders in the same second: every folder made exactly once, and
+    each process's LAB_RUN_LOG lists the folders it made and no other (what lab.sh prints after
+    a lab: two runs of a lab in the same second each list their own)."""
+    parent, n = tmp_path / "exec", 15
+    args = [sys.executable, "-c", RACERS, str(n), str(parent), str(tmp_path)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
     logs = [(tmp_path / f"log{i}").read_text().split() for i in range(4)]
     claimed = [path for log in logs for path in log]
     assert len(claimed) == len(set(claimed)) == 4 * n * 4  # 3 folders + the finished rename
+    for i, log in enumerate(logs):  # start_run's folder, then its rename
+        printed = (tmp_path / f"printed{i}").read_text().split()
+        assert [path for path in log if not path.endswith(UNFINISHED)] == printed
     runs = tmp_path / "runs" / "lab"
     assert len([d for d in runs.iterdir() if d.name.startswith("race-")]) == 4 * n
     assert len([d for d in runs.iterdir() if not d.name.startswith("race-")]) == 4 * n
@@ -170,21 +184,3 @@ def test_a_real_full_disk_leaves_the_run_unfinished(tmp_path):
     finally:
         if mounted:
             subprocess.run(["umount", str(disk)], check=True)
-
-
-def test_lab_sh_lists_only_the_folders_of_its_own_run(tmp_path):
-    """Two runs of a lab in the same second: each is told its own folder (LAB_RUN_LOG)."""
-    code = "import dllab; print(dllab.new_run_dir('01_x', create=False))"
-    logs = [tmp_path / "a", tmp_path / "b"]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            env={**os.environ, "LAB_RUN_LOG": str(log)},
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for log in logs
-    ]
-    printed = [p.communicate(timeout=60)[0].strip() for p in procs]
-    assert printed[0] != printed[1]
-    assert [log.read_text().strip() for log in logs] == printed
