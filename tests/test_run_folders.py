@@ -1,5 +1,6 @@
 """Run folders at a course's scale: unique under races, and an unfinished run is marked as such."""
 
+import contextlib
 import os
 import resource
 import signal
@@ -102,25 +103,68 @@ def _finished_run(parent: Path) -> Path:
     return finish_run(log_dir)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_a_stopped_run_keeps_unfinished_in_its_name(tmp_path, signum):
-    earlier = _finished_run(tmp_path)
-    before = {p.name: p.read_bytes() for p in earlier.iterdir()}
+# One lab 4 run (WRITER) per folder given, each in its own process, forked once SummaryWriter
+# is imported: "<pid> <folder>" per run as it starts, "<pid> exit <status>" as it ends.
+WRITERS = f"""
+import os, sys, traceback
+from torch.utils.tensorboard import SummaryWriter
+runs = []
+for folder in sys.argv[1:]:
+    pid = os.fork()
+    if pid == 0:
+        sys.argv = [sys.argv[0], folder]
+        try:
+            exec({WRITER!r})
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+        os._exit(0)
+    print(pid, folder, flush=True)
+    runs.append(pid)
+for pid in runs:
+    print(pid, "exit", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+
+STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
+
+
+def test_a_stopped_run_keeps_unfinished_in_its_name(tmp_path):
+    """Three lab 4 runs, stopped while writing by Ctrl-C (SIGINT), SIGTERM and SIGKILL: each
+    keeps -unfinished in its name, and the finished run beside it is never touched."""
+    folders = [tmp_path / signum.name for signum in STOPS]
+    earlier = [_finished_run(folder) for folder in folders]
+    before = [{p.name: p.read_bytes() for p in run.iterdir()} for run in earlier]
     proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", WRITERS, *map(str, folders)], stdout=subprocess.PIPE, text=True
     )
+    pids = {}
     try:
-        assert proc.stdout.readline() == "writing\n"
-        proc.send_signal(signum)
-        assert proc.wait(timeout=60) != 0
+        lines = [proc.stdout.readline().split() for _ in range(2 * len(STOPS))]
+        pids = {folder: int(pid) for pid, folder in (line for line in lines if len(line) == 2)}
+        assert lines.count(["writing"]) == len(STOPS), lines  # every run is writing
+        for folder, signum in zip(folders, STOPS, strict=True):
+            os.kill(pids[str(folder)], signum)
+        ended = {
+            line.split()[0]: int(line.split()[2])
+            for line in proc.communicate(timeout=60)[0].splitlines()
+        }
+    except BaseException:  # the runs still writing, should the test stop half way
+        for pid in pids.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         proc.kill()
+        proc.wait()
         proc.stdout.close()
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["lr0.001", "lr0.01-unfinished"]
-    # TensorBoard names a run by its folder: the stopped run says so in its run list
-    assert [r.name for r in runs_in(tmp_path)] == ["lr0.001", "lr0.01-unfinished"]
-    assert {p.name: p.read_bytes() for p in earlier.iterdir()} == before  # never touched
+    assert proc.returncode == 0 and len(ended) == len(STOPS)
+    for folder, run, files in zip(folders, earlier, before, strict=True):
+        assert ended[str(pids[str(folder)])] != 0, folder.name  # stopped, not finished
+        names = sorted(p.name for p in folder.iterdir())
+        assert names == ["lr0.001", "lr0.01-unfinished"]
+        # TensorBoard names a run by its folder: the stopped run says so in its run list
+        assert [r.name for r in runs_in(folder)] == ["lr0.001", "lr0.01-unfinished"]
+        assert {p.name: p.read_bytes() for p in run.iterdir()} == files  # never touched
 
 
 FULL_DISK = """
