@@ -101,7 +101,11 @@ def test_an_exercise_whose_check_did_not_run_is_listed(monkeypatch, capsys):
     )
 
 
-RENAMED = """\
+# A lab that goes wrong twice, run once in a kernel for the two tests below: a check cell that
+# fails (the student renamed he_std: its check raises NameError), and after it a later cell that
+# names no answer and whose traceback runs through none. By then one answer passed its check
+# (leaky_relu_gain), one did not (xavier_std: the lab uses the reference).
+TWO_FAILURES = """\
 # %%
 from dllab.exercises import check
 
@@ -116,38 +120,6 @@ he_std = check("he_std", he_std)
 
 # %%
 print(he_std(200))
-"""
-
-
-@pytest.mark.script
-def test_a_check_cell_that_fails_counts_as_wrong_and_the_lab_goes_on(tmp_path):
-    from dllab.exercises.scoreboard import run_lab
-
-    lab = tmp_path / "05_renamed.py"
-    lab.write_text(RENAMED)
-    result = run_lab(lab)
-    message = "its check did not finish: NameError: name 'he_std' is not defined"
-    (verdict,) = result.verdicts
-    assert verdict.pop("time")  # when it was judged
-    assert verdict == {"exercise": "he_std", "status": "wrong", "message": message}
-    assert result.errors == []  # the last cell ran, with the reference
-
-
-# A later cell that names no answer and whose traceback runs through none: the answers in use
-# are the ones that passed (he_std), not the wrong one (xavier_std, the lab uses the reference).
-LATER_CELL_FAILS = """\
-# %%
-from dllab.exercises import check
-
-
-# %%
-# YOUR TURN: he_std
-def he_std(fan_in):
-    return (2 / fan_in) ** 0.5
-
-
-# %%
-he_std = check("he_std", he_std)
 
 
 # %%
@@ -159,25 +131,66 @@ def xavier_std(fan_in, fan_out):
 # %%
 xavier_std = check("xavier_std", xavier_std)
 
+
+# %%
+# YOUR TURN: leaky_relu_gain
+def leaky_relu_gain(alpha):
+    return (2 / (1 + alpha**2)) ** 0.5
+
+
+# %%
+leaky_relu_gain = check("leaky_relu_gain", leaky_relu_gain)
+
 # %%
 raise RuntimeError("the lab's own cell fails")
 """
+TWO_FAILURES_GROUP = pytest.mark.xdist_group("check_script_two_failures")  # one kernel run
+
+
+@pytest.fixture(scope="module")
+def two_failures(tmp_path_factory):
+    from dllab.exercises.scoreboard import run_lab
+
+    lab = tmp_path_factory.mktemp("lab") / "05_two_failures.py"
+    lab.write_text(TWO_FAILURES)
+    return run_lab(lab)
+
+
+def _verdict(result, name) -> dict:
+    (verdict,) = [dict(v) for v in result.verdicts if v["exercise"] == name]
+    assert verdict.pop("time")  # when it was judged
+    return verdict
 
 
 @pytest.mark.script
-def test_a_failing_later_cell_names_the_answers_in_use(tmp_path):
-    from dllab.exercises.scoreboard import run_lab
+@TWO_FAILURES_GROUP
+def test_a_check_cell_that_fails_counts_as_wrong_and_the_lab_goes_on(two_failures):
+    message = "its check did not finish: NameError: name 'he_std' is not defined"
+    assert _verdict(two_failures, "he_std") == {
+        "exercise": "he_std",
+        "status": "wrong",
+        "message": message,
+    }
+    # the next cell ran, with the reference, and so did every later one: the only cell that
+    # failed is the lab's own last one
+    assert [cell["error"] for cell in two_failures.failed] == [
+        "RuntimeError: the lab's own cell fails"
+    ]
 
-    lab = tmp_path / "05_later.py"
-    lab.write_text(LATER_CELL_FAILS)
-    result = run_lab(lab)
-    assert [v["status"] for v in result.verdicts] == ["passed", "wrong"]
-    line = LATER_CELL_FAILS.splitlines().index('raise RuntimeError("the lab\'s own cell fails")')
-    assert result.failed == [
+
+@pytest.mark.script
+@TWO_FAILURES_GROUP
+def test_a_failing_later_cell_names_the_answers_in_use(two_failures):
+    statuses = {v["exercise"]: v["status"] for v in two_failures.verdicts}
+    assert statuses == {"he_std": "wrong", "xavier_std": "wrong", "leaky_relu_gain": "passed"}
+    line = TWO_FAILURES.splitlines().index('raise RuntimeError("the lab\'s own cell fails")')
+    assert two_failures.failed == [
         {
             "line": line + 1,
             "error": "RuntimeError: the lab's own cell fails",
-            "answers": ["he_std"],
+            "answers": ["leaky_relu_gain"],
         }
     ]
-    assert result.errors[0].endswith("your answers in use: he_std (each passed its check)")
+    assert two_failures.errors[0].endswith(
+        "your answers in use: leaky_relu_gain (each passed its check)"
+    )

@@ -1,11 +1,12 @@
 """Run folders at a course's scale: unique under races, and an unfinished run is marked as such."""
 
+import contextlib
+import json
 import os
-import resource
 import signal
 import subprocess
 import sys
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,31 +14,46 @@ import pytest
 from dllab.session import UNFINISHED, finish_run, start_run
 from dllab.tbviews import runs_in
 
-RACER = """
-import sys, time
+# Four racers forked by one process once it has imported dllab (what new_run_dir imports too):
+# separate processes, each with its own LAB_RUN_LOG, printing the folders it was given.
+RACERS = """
+import os, sys, time
+import dllab, dllab.display
 from dllab.session import finish_run, new_run_dir, start_run
-start = float(sys.argv[1])
-while time.time() < start:  # every racer leaves the line at the same moment
-    pass
-for _ in range(int(sys.argv[2])):
-    new_run_dir("lab", "race")
-    new_run_dir("lab", create=False)  # a script: claimed at once, like any other
-    finish_run(start_run(sys.argv[3], "lr0.01"))
+n, parent, tmp = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+start = time.time() + 0.2
+pids = []
+for i in range(4):
+    pid = os.fork()
+    if pid == 0:
+        os.environ["LAB_RUN_LOG"] = f"{tmp}/log{i}"
+        with open(f"{tmp}/printed{i}", "w") as out:
+            while time.time() < start:  # every racer leaves the line at the same moment
+                pass
+            for _ in range(n):
+                print(new_run_dir("lab", "race"), file=out)
+                print(dllab.new_run_dir("lab", create=False), file=out)  # a script: claimed at once
+                print(finish_run(start_run(parent, "lr0.01")), file=out)
+        os._exit(0)
+    pids.append(pid)
+sys.exit(sum(os.waitpid(pid, 0)[1] != 0 for pid in pids))
 """
 
 
 def test_racing_processes_never_share_a_folder(tmp_path):
-    """Four processes creating folders in the same second: every folder made exactly once."""
-    parent, n, procs = tmp_path / "exec", 15, []
-    start = time.time() + 3
-    for i in range(4):
-        env = {**os.environ, "LAB_RUN_LOG": str(tmp_path / f"log{i}")}
-        args = [sys.executable, "-c", RACER, str(start), str(n), str(parent)]
-        procs.append(subprocess.Popen(args, env=env))
-    assert all(p.wait(timeout=120) == 0 for p in procs)
+    """Four processes creating folders in the same second: every folder made exactly once, and
+    each process's LAB_RUN_LOG lists the folders it made and no other (what lab.sh prints after
+    a lab: two runs of a lab in the same second each list their own)."""
+    parent, n = tmp_path / "exec", 15
+    args = [sys.executable, "-c", RACERS, str(n), str(parent), str(tmp_path)]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
     logs = [(tmp_path / f"log{i}").read_text().split() for i in range(4)]
     claimed = [path for log in logs for path in log]
     assert len(claimed) == len(set(claimed)) == 4 * n * 4  # 3 folders + the finished rename
+    for i, log in enumerate(logs):  # start_run's folder, then its rename
+        printed = (tmp_path / f"printed{i}").read_text().split()
+        assert [path for path in log if not path.endswith(UNFINISHED)] == printed
     runs = tmp_path / "runs" / "lab"
     assert len([d for d in runs.iterdir() if d.name.startswith("race-")]) == 4 * n
     assert len([d for d in runs.iterdir() if not d.name.startswith("race-")]) == 4 * n
@@ -88,27 +104,6 @@ def _finished_run(parent: Path) -> Path:
     return finish_run(log_dir)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
-def test_a_stopped_run_keeps_unfinished_in_its_name(tmp_path, signum):
-    earlier = _finished_run(tmp_path)
-    before = {p.name: p.read_bytes() for p in earlier.iterdir()}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert proc.stdout.readline() == "writing\n"
-        proc.send_signal(signum)
-        assert proc.wait(timeout=60) != 0
-    finally:
-        proc.kill()
-        proc.stdout.close()
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["lr0.001", "lr0.01-unfinished"]
-    # TensorBoard names a run by its folder: the stopped run says so in its run list
-    assert [r.name for r in runs_in(tmp_path)] == ["lr0.001", "lr0.01-unfinished"]
-    assert {p.name: p.read_bytes() for p in earlier.iterdir()} == before  # never touched
-
-
 FULL_DISK = """
 import errno, sys
 from torch.utils.tensorboard import SummaryWriter
@@ -125,30 +120,57 @@ with FullDisk(log_dir) as writer:
 finish_run(log_dir)
 """
 
+# Lab 4's run on a disk that fills up: every epoch writes 4 kB more.
+PADDED_WRITER = WRITER.replace("time.sleep(0.001)", "writer.add_text('pad', 'x' * 4000, epoch)")
 
-def test_a_run_whose_files_cannot_be_closed_stays_unfinished(tmp_path):
-    """A full disk shows when the writer closes its file: close() raises, no rename follows."""
-    earlier = _finished_run(tmp_path)
-    done = subprocess.run(
-        [sys.executable, "-c", FULL_DISK, str(tmp_path)], capture_output=True, text=True
-    )
-    assert done.returncode != 0 and "No space left on device" in done.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [earlier.name, "lr0.01-unfinished"]
+# Runs of the scripts above, each in its own process, forked once SummaryWriter is imported (one
+# import for all). argv: a JSON list of [script, folder, stderr file, file size limit or None];
+# prints "<pid> <folder>" as each run starts and "<pid> exit <status>" as each ends.
+RUNS = """
+import json, os, resource, signal, sys, traceback
+from torch.utils.tensorboard import SummaryWriter
+runs = []
+for script, folder, stderr, limit in json.loads(sys.argv[1]):
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(os.open(stderr, os.O_WRONLY | os.O_CREAT), 2)
+        if limit:  # files may not grow past it, and a write past it fails (EFBIG) instead of
+            # killing the process (SIGXFSZ): the disk is full as far as this process sees
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        sys.argv = [sys.argv[0], folder]
+        try:
+            exec(script)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+        os._exit(0)
+    os.write(1, f"{pid} {folder}\\n".encode())  # one write: the runs print on this pipe too
+    runs.append(pid)
+for pid in runs:
+    os.write(1, f"{pid} exit {os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}\\n".encode())
+"""
+
+STOPS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
 
 
-def _limit_file_size():
-    """In the child: files may not grow past 64 KiB, and a write past that fails (EFBIG)
-    instead of killing the process (SIGXFSZ): the disk is full as far as this process sees."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+@dataclass
+class Run:
+    folder: Path
+    earlier: dict  # {file: bytes} of the finished run beside it, before ({} if none)
+    status: int  # its exit status (negative: the signal that ended it)
+    stderr: str
 
 
-def test_a_real_full_disk_leaves_the_run_unfinished(tmp_path):
-    """Writes that really fail in the kernel: a 64 KiB tmpfs as root (as CI runs), for any
-    other user the same through a file size limit (no mount without root)."""
-    disk = tmp_path / "disk"
+@pytest.fixture(scope="module")
+def unfinished_runs(tmp_path_factory):
+    """Lab 4 runs that cannot finish, run at once for the tests below: stopped by each of STOPS
+    while writing, a writer whose close() fails as on a full disk, and a real full disk: a
+    64 KiB tmpfs as root (as CI runs), for any other user a file size limit (no mount without
+    root). {"SIGINT": Run, …, "close fails": Run, "full disk": Run, "mounted": bool}."""
+    tmp = tmp_path_factory.mktemp("unfinished")
+    disk = tmp / "disk"
     disk.mkdir()
-    script = WRITER.replace("time.sleep(0.001)", "writer.add_text('pad', 'x' * 4000, epoch)")
     mounted = (
         os.geteuid() == 0
         and not subprocess.run(
@@ -156,35 +178,89 @@ def test_a_real_full_disk_leaves_the_run_unfinished(tmp_path):
         ).returncode
     )
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", script, str(disk)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            preexec_fn=None if mounted else _limit_file_size,
-        )
-        assert done.returncode != 0
-        expected = "No space left on device" if mounted else "File too large"
-        assert expected in done.stderr, done.stderr
-        assert [p.name for p in disk.iterdir()] == ["lr0.01-unfinished"]
+        yield {**_run_unfinished(tmp, disk, mounted), "mounted": mounted}
     finally:
         if mounted:
             subprocess.run(["umount", str(disk)], check=True)
 
 
-def test_lab_sh_lists_only_the_folders_of_its_own_run(tmp_path):
-    """Two runs of a lab in the same second: each is told its own folder (LAB_RUN_LOG)."""
-    code = "import dllab; print(dllab.new_run_dir('01_x', create=False))"
-    logs = [tmp_path / "a", tmp_path / "b"]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            env={**os.environ, "LAB_RUN_LOG": str(log)},
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for log in logs
+def _run_unfinished(tmp: Path, disk: Path, mounted: bool) -> dict:
+    jobs = {signum.name: (WRITER, tmp / signum.name, None) for signum in STOPS}
+    jobs["close fails"] = (FULL_DISK, tmp / "close", None)
+    jobs["full disk"] = (PADDED_WRITER, disk, None if mounted else 64 * 1024)
+    earlier = {}
+    for name, (_, folder, _) in jobs.items():
+        if folder != disk:  # a finished run beside it, which must never be touched
+            folder.mkdir()
+            earlier[name] = {p.name: p.read_bytes() for p in _finished_run(folder).iterdir()}
+    argv = [
+        [code, str(folder), str(tmp / f"{name}.err"), limit]
+        for name, (code, folder, limit) in jobs.items()
     ]
-    printed = [p.communicate(timeout=60)[0].strip() for p in procs]
-    assert printed[0] != printed[1]
-    assert [log.read_text().strip() for log in logs] == printed
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUNS, json.dumps(argv)], stdout=subprocess.PIPE, text=True
+    )
+    pids = {}
+    try:
+        lines = [proc.stdout.readline().split() for _ in range(len(jobs) + len(STOPS))]
+        pids = {folder: int(pid) for pid, folder in (line for line in lines if len(line) == 2)}
+        assert lines.count(["writing"]) == len(STOPS), lines  # every run to stop is writing
+        for signum in STOPS:
+            os.kill(pids[str(tmp / signum.name)], signum)
+        out = proc.communicate(timeout=120)[0]
+    except BaseException:  # the runs still writing, should it stop half way
+        for pid in pids.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        raise
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    ended = {
+        int(pid): int(status) for pid, status in (line.split(" exit ") for line in out.splitlines())
+    }
+    return {
+        name: Run(
+            folder,
+            earlier.get(name, {}),
+            ended[pids[str(folder)]],
+            (tmp / f"{name}.err").read_text(),
+        )
+        for name, (_, folder, _) in jobs.items()
+    }
+
+
+UNFINISHED_RUNS = pytest.mark.xdist_group("run_folders_unfinished")  # one process for all
+
+
+@UNFINISHED_RUNS
+@pytest.mark.parametrize("signum", STOPS, ids=lambda signum: signum.name)
+def test_a_stopped_run_keeps_unfinished_in_its_name(unfinished_runs, signum):
+    run = unfinished_runs[signum.name]
+    assert run.status != 0, run.stderr
+    names = sorted(p.name for p in run.folder.iterdir())
+    assert names == ["lr0.001", "lr0.01-unfinished"]
+    # TensorBoard names a run by its folder: the stopped run says so in its run list
+    assert [r.name for r in runs_in(run.folder)] == ["lr0.001", "lr0.01-unfinished"]
+    assert {p.name: p.read_bytes() for p in (run.folder / "lr0.001").iterdir()} == run.earlier
+
+
+@UNFINISHED_RUNS
+def test_a_run_whose_files_cannot_be_closed_stays_unfinished(unfinished_runs):
+    """A full disk shows when the writer closes its file: close() raises, no rename follows."""
+    run = unfinished_runs["close fails"]
+    assert run.status != 0 and "No space left on device" in run.stderr
+    assert sorted(p.name for p in run.folder.iterdir()) == ["lr0.001", "lr0.01-unfinished"]
+    assert {p.name: p.read_bytes() for p in (run.folder / "lr0.001").iterdir()} == run.earlier
+
+
+@UNFINISHED_RUNS
+def test_a_real_full_disk_leaves_the_run_unfinished(unfinished_runs):
+    """Writes that really fail in the kernel: "No space left on device" on the tmpfs, "File too
+    large" under the file size limit."""
+    run = unfinished_runs["full disk"]
+    assert run.status != 0
+    expected = "No space left on device" if unfinished_runs["mounted"] else "File too large"
+    assert expected in run.stderr, run.stderr
+    assert [p.name for p in run.folder.iterdir()] == ["lr0.01-unfinished"]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -149,13 +150,15 @@ def test_cpu_switch_never_falls_back_to_the_cuda_build_when_the_index_is_unreach
     """A real pip against a closed port (no pip configuration: a fresh machine): one clear
     line within a minute, and nothing installed."""
     venv = tmp_path / "venv"
-    # The pip that `python -m venv` would install, run from Python's own wheel of it (pip runs
-    # from a wheel) rather than installed into the venv, which takes seconds.
+    # The pip that `python -m venv` would install: Python's own wheel of it, unpacked and put on
+    # the venv's path rather than installed into the venv, which takes seconds (pip runs from
+    # the wheel itself too, but imports slower from a zip file).
     wheels = sorted((Path(ensurepip.__file__).parent / "_bundled").glob("pip-*.whl"))
     without_pip = ["--without-pip"] if wheels else []
     subprocess.run([sys.executable, "-m", "venv", *without_pip, venv], check=True)
     if wheels:
-        (site_packages(venv) / "bundled-pip.pth").write_text(f"{wheels[-1]}\n")
+        zipfile.ZipFile(wheels[-1]).extractall(tmp_path / "bundled-pip")
+        (site_packages(venv) / "bundled-pip.pth").write_text(f"{tmp_path / 'bundled-pip'}\n")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}/simple"

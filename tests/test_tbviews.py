@@ -124,8 +124,9 @@ def test_tensorboard_sh_default_view_enables_every_run(tmp_path):
 
 
 LABS = {
-    "01_fine.py": "# # Lab 1 — Fine\nimport dllab\nimport matplotlib.pyplot as plt\n"
-    "dllab.show(plt.figure(), 'x', dllab.new_run_dir('01_fine', create=False))\n",
+    # a figure saved into its run folder (what dllab.show does in a script)
+    "01_fine.py": "# # Lab 1 — Fine\nimport dllab\n"
+    "(dllab.new_run_dir('01_fine') / 'x.png').write_bytes(b'png')\n",
     "02_broken.py": "# # Lab 2 — Broken\nraise RuntimeError('lab 2 breaks')\n",
     "03_quiet.py": "# # Lab 3 — Quiet\nprint('no figures here')\n",
     # a finished TensorBoard run: its -unfinished folder was renamed, the last one recorded

@@ -4,19 +4,20 @@ quick mode: LAB_QUICK=1 shrinks epochs and sizes (pick) so tests run the labs' o
 device: CUDA, then Apple MPS, then CPU; LAB_DEVICE overrides (get_device).
 run folders: each run writes into a new runs/<lab>/[<name>-]<timestamp>/, never reused;
     a TensorBoard run is named <name>-unfinished until it is finished (start_run, finish_run).
+numpy and torch are imported where seeds and the device need them: starting and finishing a
+run folder (start_run, finish_run) needs neither.
 """
 
 import os
-import random
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
-
-from dllab import validate
 from dllab.labs import runs_root
+
+if TYPE_CHECKING:
+    import torch
 
 # ---------------------------------------------------------------- quick mode
 
@@ -46,6 +47,13 @@ def pick(full, quick):
 
 def set_seed(seed: int) -> None:
     """Seed `random`, numpy's global generator and torch, so a run is repeatable."""
+    import random
+
+    import numpy as np
+    import torch
+
+    from dllab import validate
+
     seed = validate.seed("seed", seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002  (students' own np.random.* calls use the global state)
@@ -58,6 +66,8 @@ ALLOWED = ("cpu", "cuda", "cuda:N", "mps")
 
 
 def _available(kind: str) -> bool:
+    import torch
+
     if kind == "cuda":
         return torch.cuda.is_available()
     if kind == "mps":
@@ -65,8 +75,10 @@ def _available(kind: str) -> bool:
     return True
 
 
-def get_device() -> torch.device:
+def get_device() -> "torch.device":
     """The best available device, or the one named by LAB_DEVICE (e.g. LAB_DEVICE=cpu)."""
+    import torch
+
     requested = os.environ.get("LAB_DEVICE", "").strip().lower()
     if not requested:
         for kind in ("cuda", "mps"):

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from dllab.exercises import compare, explain, specs
-from dllab.exercises.records import NOT_ATTEMPTED, PASSED, WRONG, Exercise, kind
-from dllab.exercises.verdicts import append_verdict
+from dllab.exercises.records import Exercise, kind
+from dllab.exercises.verdicts import NOT_ATTEMPTED, PASSED, WRONG, append_verdict
 
 UNCHECKED = "not checked yet"  # a "Your turn" def cell ran, its check cell not yet
 TRIALS = 3  # fresh random inputs per check, after the spec's fixed cases

@@ -36,7 +36,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from dllab.exercises.records import NOT_ATTEMPTED, PASSED, WRONG
+from dllab.exercises.verdicts import NOT_ATTEMPTED, PASSED, WRONG
 
 SCHEMA = "dllab-check/1"
 SCHEMA_FILE = Path(__file__).with_name("check-report.schema.json")  # the same, as JSON Schema

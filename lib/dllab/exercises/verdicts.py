@@ -1,12 +1,14 @@
 """The verdicts of one lab run: check() appends each verdict as a JSON line to the file named by
 $LAB_CHECK_REPORT; scripts/check.sh reads them back into its report (report.py).
 
-A line: {"exercise", "status", "message", "time"}.
+A line: {"exercise", "status", "message", "time"}; the status is one of the three below.
 """
 
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+
+PASSED, WRONG, NOT_ATTEMPTED = "passed", "wrong", "not attempted"
 
 
 def now_utc() -> str:
