@@ -1,6 +1,7 @@
 """Lab 6's search when things go wrong, tried for real: a PostgreSQL server stopped and restarted
-mid-search, the parent terminated (SIGTERM) or killed (SIGKILL), a full disk for the summary,
-and two searches that create the same new study at the same moment. Nothing finished is lost.
+mid-search, the parent terminated (SIGTERM), the parent and a worker killed (SIGKILL), a full
+disk for the summary, and two searches that create the same new study at the same moment.
+Nothing finished is lost, and the command the search prints resumes it.
 
 Every test is bounded in time (timeouts) and uses tiny trials (128 points per class, 2 steps;
 300 steps, about a second, where a search must still be running when the fault strikes). Each
@@ -70,10 +71,11 @@ def finished(url, study="spiral"):
 
 def mid_training(url, n_finished, n_workers=2):
     """Whether n_finished trials are finished and every worker is inside a trial's training
-    (neither between trials nor creating one): the moment a fault should strike."""
+    (neither between trials nor creating one: its objective has recorded the worker's pid):
+    the moment a fault should strike."""
     found = trials(url)
     training = [
-        t for t in found if t.state == optuna.trial.TrialState.RUNNING and "started" in t.user_attrs
+        t for t in found if t.state == optuna.trial.TrialState.RUNNING and "pid" in t.user_attrs
     ]
     return sum(t.state == COMPLETE for t in found) >= n_finished and len(training) == n_workers
 
@@ -106,14 +108,46 @@ def children(pid: int) -> list[int]:
 
 
 def gone(pids) -> bool:
-    return not any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie" for p in pids)
+    """Whether none of the processes pids runs any more (ended, or a zombie)."""
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return False
+        except psutil.NoSuchProcess:
+            pass
+    return True
 
 
 # ---------------------------------------------------------------- the database goes away
 
+# A search's parent on a disk that is full when it writes its summary.
+LIMITED_PARENT = """
+import resource, signal, sys
+from dllab.lightning import workers
 
-def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_path, postgres):
-    """One worker (the parent-stop test has two): every worker process costs seconds to start."""
+write = workers.write_summary
+
+def full_disk_write(*args):
+    # From here on this process cannot grow a file past 100 bytes, as on a full disk.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, resource.RLIM_INFINITY))
+    return write(*args)
+
+workers.write_summary = full_disk_write
+sys.exit(workers.main(sys.argv[1:]))
+"""
+
+
+def test_database_stopped_mid_search_then_the_printed_commands_finish_it_on_a_full_disk(
+    tmp_path, postgres
+):
+    """The database server stopped mid-search: the search writes its summary all the same and
+    prints the resume command. That command, run while the disk is full for its summary,
+    finishes the study but leaves no summary file (neither a 0-byte nor a half file, nor a
+    temporary one) and prints the resume command again, which writes one; no earlier summary
+    changes, nothing finished is lost.
+
+    One worker (the parent-stop test has two): every worker process costs seconds to start."""
     n_trials = 4
     run_dir = tmp_path / "run"
     url = new_database(postgres, "stopped")
@@ -140,29 +174,59 @@ def test_database_stopped_mid_search_then_the_printed_command_finishes_it(tmp_pa
     worker_lines = [line for line in err.splitlines() if line.startswith("search: worker")]
     assert len(worker_lines) <= 1  # at most one line per worker, naming the storage
     assert all(f"the storage {url} failed: OperationalError" in w for w in worker_lines)
-    (summary,) = summaries(run_dir)  # complete JSON, written although the database is gone
-    assert summary["storage_error"].startswith("OperationalError")
+    (earlier,) = run_dir.glob("*summary*")  # complete JSON, written although the database is gone
+    summary = earlier.read_text()
+    assert json.loads(summary)["storage_error"].startswith("OperationalError")
     before = finished(url)
-    assert 2 <= len(before) < n_trials and summary["complete"] <= len(before)
-    done = subprocess.run(resume_words(err), capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert 2 <= len(before) < n_trials and json.loads(summary)["complete"] <= len(before)
+
+    full_disk = [sys.executable, "-c", LIMITED_PARENT, *resume_words(err)[4:]]
+    done = subprocess.run(full_disk, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "could not write the summary" in done.stdout
+    assert "File too large" in done.stdout or "No space" in done.stdout
+    assert list(run_dir.glob("*summary*")) == [earlier] and earlier.read_text() == summary
     after = finished(url)
     assert len(after) == n_trials
     assert all(after[n] == before[n] for n in before)  # nothing finished lost or changed
-    assert [s["complete"] for s in summaries(run_dir)][-1] == n_trials
+
+    again = subprocess.run(resume_words(done.stderr), capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert earlier.read_text() == summary and finished(url) == after
+    (newest,) = set(run_dir.glob("*summary*")) - {earlier}
+    assert json.loads(newest.read_text())["complete"] == n_trials
     print(f"database stopped: {len(before)} finished before, {len(after)} after, lost 0")
 
 
 # ---------------------------------------------------------------- the parent is stopped
 
 
-def stop_parent(search, url, sig, n_finished, n_trials):
-    """Send sig to a search's parent (only, as `kill` would) once the study holds n_finished
-    finished trials; wait until it and its 2 workers are gone. (stdout, stderr, finished)."""
+def stop(search, url, n_finished, n_trials, sig, *, kill_a_worker=False):
+    """Once the study holds n_finished finished trials, send sig to the search's parent (only, as
+    `kill` would), with kill_a_worker first SIGKILL to one of its 2 workers that is inside a
+    trial's training (the one that started its trial last); wait until the parent and both
+    workers are gone. (stdout, stderr, finished trials, the killed worker's pid or None)."""
+    training = []  # pids of the workers inside a trial's training, latest start last
+
+    def ready():
+        found = trials(url)
+        running = [
+            t for t in found if t.state == optuna.trial.TrialState.RUNNING and "pid" in t.user_attrs
+        ]
+        running.sort(key=lambda t: t.datetime_start)
+        training[:] = [t.user_attrs["pid"] for t in running]
+        n_done = sum(t.state == COMPLETE for t in found)
+        return n_done >= n_finished and (training or not kill_a_worker)
+
+    killed = None
     try:
-        wait_for(lambda: len(finished(url)) >= n_finished, 180, f"{n_finished} trials", search)
+        wait_for(ready, 180, f"{n_finished} trials finished, a worker training", search)
         pids = children(search.pid)
         assert len(pids) == 2
+        if kill_a_worker:
+            killed = training[-1]
+            assert killed in pids
+            os.kill(killed, signal.SIGKILL)
         search.send_signal(sig)
         out, err = search.communicate(timeout=60)
         wait_for(lambda: gone(pids), 30, "the workers to stop")  # no orphans
@@ -170,14 +234,18 @@ def stop_parent(search, url, sig, n_finished, n_trials):
         search.kill()
     done = finished(url)
     assert n_finished <= len(done) < n_trials, "the search should have been stopped half-way"
-    return out, err, done
+    return out, err, done, killed
 
 
-def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_trial(tmp_path):
-    """One search whose parent is stopped twice: terminated (SIGTERM: it stops its workers,
-    writes its summary and prints the resume command), then, while that command runs, killed
-    (SIGKILL: the workers notice and stop, the parent writes nothing); the printed command run
-    once more finishes the study, with every trial finished before either stop.
+def test_stopped_parent_or_killed_worker_and_the_resume_keeps_every_finished_trial(tmp_path):
+    """One search of 2 workers stopped twice, each time resumed with the command it printed:
+    terminated (SIGTERM: the parent stops its workers, writes its summary and prints the resume
+    command); then, while that command runs, its parent and one of its workers killed (SIGKILL,
+    as `kill -9` on both): the other worker notices that its parent is gone and stops, marking
+    its trial failed; the killed worker's trial stays running, without heartbeats, and the
+    parent writes nothing. The printed command, run once more, fails that trial once its
+    heartbeat is stale and finishes the study, with every trial finished before either stop,
+    saying how far the study is each time a trial finishes.
 
     8 trials: each stop may let the 2 running trials finish, and the second stop must still
     find the study unfinished."""
@@ -191,7 +259,7 @@ def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_tr
         ),
         **popen,
     )
-    out, err, before = stop_parent(first, url, signal.SIGTERM, 2, n_trials)
+    out, err, before, _ = stop(first, url, 2, n_trials, signal.SIGTERM)
     assert first.returncode == 128 + signal.SIGTERM
     assert "Traceback" not in out + err
     (summary,) = summaries(run_dir)
@@ -199,62 +267,33 @@ def test_stopped_parent_stops_its_workers_and_the_resume_keeps_every_finished_tr
     command = resume_words(err)
 
     second = subprocess.Popen(command, **popen)
-    _, _, killed = stop_parent(second, url, signal.SIGKILL, len(before) + 1, n_trials)
+    _, _, killed, dead = stop(
+        second, url, len(before) + 1, n_trials, signal.SIGKILL, kill_a_worker=True
+    )
     assert second.returncode == -signal.SIGKILL
     assert all(killed[n] == before[n] for n in before)
     assert len(summaries(run_dir)) == 1  # a killed parent writes nothing; the resume does
+    running = optuna.trial.TrialState.RUNNING
+    left = [t for t in trials(url) if t.state == running]
+    # The killed worker's trial is left running; the worker that stopped failed its own.
+    assert [t.user_attrs["pid"] for t in left] == [dead]
 
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     after = finished(url)
     assert len(after) == n_trials and all(after[n] == killed[n] for n in killed)
+    states = {t.number: t.state for t in trials(url)}
+    assert states[left[0].number] == optuna.trial.TrialState.FAIL  # its heartbeat went stale
     assert summaries(run_dir)[-1]["complete"] == n_trials
+    # While it runs, the parent says how far the study is, each time a trial finishes.
+    progress = [
+        int(line.split()[1])
+        for line in done.stdout.splitlines()
+        if f" of {n_trials} trials finished" in line
+    ]
+    assert progress[0] == len(killed) and progress[-1] == n_trials
+    assert progress == sorted(set(progress))
     print(f"parent stopped: {len(before)} and {len(killed)} finished before, {len(after)} after")
-
-
-# ---------------------------------------------------------------- a full disk
-
-
-LIMITED_PARENT = """
-import resource, signal, sys
-from dllab.lightning import workers
-
-write = workers.write_summary
-
-def full_disk_write(*args):
-    # From here on this process cannot grow a file past 100 bytes, as on a full disk.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (100, resource.RLIM_INFINITY))
-    return write(*args)
-
-workers.write_summary = full_disk_write
-sys.exit(workers.main(sys.argv[1:]))
-"""
-
-
-def test_full_disk_leaves_no_summary_file_and_the_resume_writes_one(tmp_path):
-    run_dir = tmp_path / "run"
-    url = f"sqlite:///{run_dir / 'study.db'}"
-    args = [*TINY, "--workers", "1", "--trials", "2", "--run-dir", run_dir]
-    earlier = run_dir / "summary-spiral-20000101-000000.json"
-    done = subprocess.run(
-        [sys.executable, "-c", LIMITED_PARENT, *map(str, args), "--new"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "could not write the summary" in done.stdout
-    assert "File too large" in done.stdout or "No space" in done.stdout
-    assert not list(run_dir.glob("*summary*"))  # neither a 0-byte nor a half file, nor a temp
-    before = finished(url)
-    assert len(before) == 2
-    earlier.write_text('{"complete": 0}')  # an earlier summary is never overwritten
-    again = subprocess.run(resume_words(done.stderr), capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert earlier.read_text() == '{"complete": 0}'
-    assert summaries(run_dir)[-1]["complete"] == 2 and finished(url) == before
-    print(f"full disk: {len(before)} finished before, {len(finished(url))} after, lost 0")
 
 
 def test_a_trial_whose_worker_died_before_its_first_heartbeat_is_failed_and_redone(tmp_path):

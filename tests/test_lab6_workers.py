@@ -1,10 +1,10 @@
-"""Lab 6's search script: worker processes sharing one Optuna study (SQLite and PostgreSQL),
-a killed worker loses no finished trial, and the same command resumes the study."""
+"""Lab 6's search script: its arguments checked before anything starts, and worker processes
+on two machines sharing one Optuna study in PostgreSQL. (A killed worker, which loses no
+finished trial, and the command that resumes the study: tests/test_lab6_faults.py.)"""
 
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -120,48 +120,6 @@ def test_bad_storage_gives_one_line_and_leaves_no_folder(tmp_path, capsys, monke
     assert err.startswith("search: cannot open the storage postgresql://lab:***@127.0.0.1")
     assert len(err.strip().splitlines()) == 1 and "secret" not in err
     assert not (tmp_path / "runs").exists()
-
-
-def test_killed_worker_loses_no_finished_trial_and_the_same_command_resumes(tmp_path):
-    run_dir = tmp_path / "run"
-    url = f"sqlite:///{run_dir / 'study.db'}"
-    # 300 steps per trial (about a second): the search is still running when it is killed.
-    command = search_command(
-        "--workers", "1", "--trials", "6", "--steps", "300", "--run-dir", run_dir
-    )
-    first = subprocess.Popen(
-        [*command, "--new"],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-    def mid_training():  # 2 trials finished and the worker inside the next one's training
-        found = trials(url)
-        running = optuna.trial.TrialState.RUNNING
-        training = [t for t in found if t.state == running and "started" in t.user_attrs]
-        return len(finished(url)) >= 2 and training
-
-    deadline = time.monotonic() + 240
-    while not mid_training() and first.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    os.killpg(first.pid, signal.SIGKILL)  # the parent and its worker, mid-search
-    first.wait()
-    before = finished(url)
-    assert 2 <= len(before) < 6, "the search should have been killed half-way"
-
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    after = finished(url)
-    assert len(after) >= 6
-    assert all(after[number] == before[number] for number in before)  # nothing lost or redone
-    assert "finished trials" in done.stdout and list(run_dir.glob("summary-spiral-*.json"))
-    # While it runs, the parent says how far the study is, each time a trial finishes.
-    progress = [
-        int(line.split()[1]) for line in done.stdout.splitlines() if " of 6 trials finished" in line
-    ]
-    assert progress[0] == len(before) and progress[-1] == len(after)
-    assert progress == sorted(set(progress))
 
 
 # ---------------------------------------------------------------- PostgreSQL on loopback

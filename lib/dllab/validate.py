@@ -12,21 +12,30 @@ import functools
 import inspect
 import math
 import numbers
+import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
-from dllab import session
+if TYPE_CHECKING:
+    import torch
+
+
+def _is_tensor(value) -> bool:
+    """Whether `value` is a torch tensor. torch is imported where it is used, not here (the
+    scripts check their arguments before they need it); a tensor exists only once it is loaded."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 def describe(value) -> str:
     """A short description of `value` for a message: arrays by shape and dtype, others by repr.
 
     The exercise checker words a student's result with the same array description."""
-    if isinstance(value, torch.Tensor | np.ndarray):
+    if isinstance(value, np.ndarray) or _is_tensor(value):
         return array_kind(value)
     if isinstance(value, tuple | list) and any(
-        isinstance(v, np.ndarray | torch.Tensor) for v in value
+        isinstance(v, np.ndarray) or _is_tensor(v) for v in value
     ):
         kind = "a tuple" if isinstance(value, tuple) else "a list"
         items = [describe(v) for v in value[:4]] + (["…"] if len(value) > 4 else [])
@@ -41,9 +50,9 @@ def describe(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def array_kind(value: np.ndarray | torch.Tensor) -> str:
+def array_kind(value: "np.ndarray | torch.Tensor") -> str:
     """'a numpy array of shape (5, 3), float64' or 'a torch tensor of shape (5,), float32'."""
-    if isinstance(value, torch.Tensor):
+    if _is_tensor(value):
         where = "" if value.device.type == "cpu" else f" on {value.device}"
         return f"a torch tensor of shape {tuple(value.shape)}, {str(value.dtype)[6:]}{where}"
     return f"a numpy array of shape {value.shape}, {value.dtype}"
@@ -129,7 +138,7 @@ ARRAY = "an array (numpy array, tensor or list of numbers)"
 
 def _numpy(name: str, value):
     """A numpy view of a numpy array, a tensor or a nested list of numbers, for checking."""
-    if isinstance(value, torch.Tensor):
+    if _is_tensor(value):
         return value.detach().cpu().numpy()
     if isinstance(value, str | dict) or value is None:
         fail(name, ARRAY, describe(value), error=TypeError)
@@ -207,8 +216,12 @@ def targets(name: str, value, *, n: int):
 # ---------------------------------------------------------------- devices and models
 
 
-def device(name: str, value) -> torch.device:
+def device(name: str, value) -> "torch.device":
     """A device this machine has: a torch.device or its name, such as dllab.get_device() gives."""
+    import torch
+
+    from dllab import session
+
     allowed = "a device this machine has, e.g. dllab.get_device()"
     try:
         chosen = torch.device(value)
@@ -225,16 +238,18 @@ def device(name: str, value) -> torch.device:
 MODEL = "a torch model (nn.Module), e.g. MLP(2, [12, 6])"
 
 
-@torch.no_grad()
-def one_logit_per_row(model, X, name: str = "X") -> torch.Tensor:
+def one_logit_per_row(model, X, name: str = "X") -> "torch.Tensor":
     """Run `model` on the first rows of X (array or tensor, at most 8), in eval mode (no dropout
     draws, no batch-norm updates): it must take them and return one logit per row, shape (n, 1)."""
+    import torch
+
     device = next(model.parameters(), torch.empty(0)).device  # a model may have no parameters
     rows = X[:8]
     was_training = model.training
     model.eval()
     try:
-        out = model(torch.as_tensor(rows, dtype=torch.float32).to(device))
+        with torch.no_grad():
+            out = model(torch.as_tensor(rows, dtype=torch.float32).to(device))
     except RuntimeError as e:
         fail(name, "rows the model can take", describe(X), hint=f"the model says: {e}")
     finally:

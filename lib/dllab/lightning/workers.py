@@ -161,11 +161,8 @@ def _quiet_thread_errors(hook):
 
 def worker(args) -> int:
     import optuna
-    import torch
 
     from dllab.lightning import search
-
-    torch.set_num_threads(1)  # the workers share the cores; tiny layers gain nothing from threads
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -187,6 +184,10 @@ def worker(args) -> int:
             trial.set_user_attr("search", args.search_id)
             trial.set_user_attr("pid", os.getpid())
             params = search.suggest(trial)
+            # Imported here: a worker that finds the study finished trains nothing.
+            import torch
+
+            torch.set_num_threads(1)  # the workers share the cores; tiny layers gain nothing
             try:
                 _WORKER["in_trial"] = True
                 if _WORKER["stop"]:
