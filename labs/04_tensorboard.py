@@ -224,11 +224,12 @@ dllab.show(fig, "valid_loss", run)
 # back up for a while. Too large, the first steps can push the ReLUs into their flat negative
 # side, where the gradient is 0, and the network never recovers.
 #
-# Over the lecture's 1,000 epochs the three rates show all of this: lr = 0.001 ends near 0.36,
-# about half of where it started; the lecture's 0.01 ends far lower (below 0.01), after a jump
-# around epoch 250 that throws it back up for a while; 0.1 never leaves $\log 2$. Its ReLUs are
-# dead from its first epochs on (the Histograms tab below shows it), so nothing can bring it back:
-# its 100 epochs end where 1,000 would, which is why its run is the short one.
+# Over the lecture's 1,000 epochs (lr = 0.1: 100) the three rates show all of this:
+# lr = 0.001 ends near 0.36, about half of where it started; the lecture's 0.01 ends far lower
+# (below 0.01), after a jump around epoch 250 that throws it back up for a while; 0.1 never
+# leaves $\log 2$. Its ReLUs are dead from its first epochs on (the Histograms tab below shows
+# it), so nothing can bring it back: its 100 epochs end where 1,000 would, which is why its run
+# is the short one.
 #
 # ## Open TensorBoard
 # - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves every run of this lab
