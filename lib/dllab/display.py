@@ -17,6 +17,7 @@ import matplotlib
 import numpy as np
 
 from dllab import validate
+from dllab.exercises.verdicts import NOT_ATTEMPTED, PASSED, WRONG
 
 
 def in_kernel() -> bool:
@@ -552,8 +553,6 @@ def plot_activation_stats(stats: dict, *, title: str, float32_limits: bool = Fal
 
 def plot_exercise_shares(counts: dict, students: int, source: str):
     """Horizontal bars, one per exercise: the shares passed, wrong and not attempted."""
-    from dllab.exercises.records import NOT_ATTEMPTED, PASSED, WRONG
-
     labels = [f"{name} (lab {int(lab[:2])})" for lab, name in counts]
     shares = {
         status: [c[status] / sum(c.values()) for c in counts.values()]

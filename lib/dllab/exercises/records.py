@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from dllab.exercises.verdicts import NOT_ATTEMPTED, PASSED, WRONG  # noqa: F401  (display's)
 from dllab.validate import array_kind
 
 # ---------------------------------------------------------------- describing values
