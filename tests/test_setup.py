@@ -84,8 +84,12 @@ def test_first_setup_says_what_and_how_big_then_installs_with_progress(tmp_path)
     # pip's own progress: neither --quiet nor output thrown away for the big install.
     cuda_lock = REPO / "requirements-cuda.lock"
     assert locked == (
-        f"-m pip install --disable-pip-version-check -c {lock} -c {cuda_lock} -r {lock}"
+        "-m pip install --disable-pip-version-check"
+        f" -c {lock} -c {cuda_lock} --no-compile -r {lock}"
     )
+    # pip's one-by-one compile left out, then every installed file compiled on every core
+    (compile,) = [line for line in log.read_text().splitlines() if "compileall" in line]
+    assert compile == f"-m compileall -q -q -j 0 {venv / 'site'}"
     assert editable.split() == [
         "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index",
         "--no-build-isolation", "-c", str(lock), "-e", f"{REPO}[dev]",
