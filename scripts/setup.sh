@@ -204,8 +204,8 @@ if ! "$VPY" "$REPO/scripts/locks.py" check --quiet "$LOCK"; then
     fi
     say "pip lists every download with its size, then unpacks and installs them (several minutes for PyTorch; setup says every 10 s that it is still working)."
     # The CUDA lock as constraints too: on Linux the CUDA build's nvidia-* packages get its pins.
-    # --no-compile, then compileall on every core: pip compiles the 13,000 files one by one,
-    # which took two thirds of the install.
+    # --no-compile, then compileall on every core: pip would compile the packages' thousands of
+    # files one by one, the longest part of the install after the download.
     pip_install "${constraints[@]}" --no-compile -r "$LOCK"
     rm -rf -- "$wheels"
     say "compiling the installed Python files to bytecode, on $(nproc 2>/dev/null || echo all) cores"
