@@ -362,8 +362,10 @@ print(
 )
 
 # %% [markdown]
-# Every rung ends within 0.001 of the least-squares fit (the float32 rung 3 is the least
-# precise); none reaches the truth, because the noise in $y$ moves the best fit away from it,
+# Every rung ends within about 0.001 of the least-squares fit. The float32 rung 3 is the least
+# precise: it stops where its float32 loss stops changing, and where exactly that happens
+# depends on the processor's arithmetic, so its last digits differ from one machine to
+# another. None reaches the truth, because the noise in $y$ moves the best fit away from it,
 # by far more than the rungs differ from each other.
 #
 # ## Loss curves

@@ -225,11 +225,16 @@ dllab.show(fig, "valid_loss", run)
 # side, where the gradient is 0, and the network never recovers.
 #
 # Over the lecture's 1,000 epochs (lr = 0.1: 100) the three rates show all of this:
-# lr = 0.001 ends near 0.36, about half of where it started; the lecture's 0.01 ends far lower
-# (below 0.01), after a jump around epoch 250 that throws it back up for a while; 0.1 never
-# leaves $\log 2$. Its ReLUs are dead from its first epochs on (the Histograms tab below shows
-# it), so nothing can bring it back: its 100 epochs end where 1,000 would, which is why its run
-# is the short one.
+# lr = 0.001 falls slowly all the way and ends at a half to three quarters of where it
+# started; the lecture's 0.01 ends far lower (below 0.05), and on the machines we tried a jump
+# in its first 300 epochs threw it back up for a while; 0.1 never leaves $\log 2$. Its ReLUs
+# are dead from its first epochs on (the Histograms tab below shows it), so nothing can bring
+# it back: its 100 epochs end where 1,000 would, which is why its run is the short one.
+#
+# Your numbers can differ from these in their later epochs, and so can the jump: processors
+# round sums of floating-point numbers in slightly different orders, and over hundreds of
+# epochs these tiny differences grow into visibly different curves. The lines above are
+# your run's; the pattern of the three rates is the same everywhere.
 #
 # ## Open TensorBoard
 # - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves every run of this lab
@@ -246,8 +251,8 @@ dllab.show(fig, "valid_loss", run)
 #
 # ## What each tab shows
 # - **Scalars**: `loss/train` and `loss/valid` per epoch, one colour per run. Where a loss
-#   falls by orders of magnitude (lr = 0.01 over 1,000 epochs ends below 0.01), its curve soon
-#   lies flat on 0 on the linear axis: switch the chart to a log y axis with the middle button
+#   falls far (lr = 0.01 over 1,000 epochs, from 0.69 to below 0.05), its curve soon lies
+#   flat near 0 on the linear axis: switch the chart to a log y axis with the middle button
 #   under it (*Toggle y-axis log scale*). **Time Series**, the first tab, shows every tag at
 #   once (images and histograms too): type `loss` in *Filter tags* to keep the two loss
 #   charts; there the log axis is in each chart's ⋮ menu. Look for the gap between training
@@ -261,8 +266,8 @@ dllab.show(fig, "valid_loss", run)
 #   gradients) per layer, named as in the model: `layers.hidden1.weight`, …,
 #   `layers.output.bias`, every `HIST_EVERY` epochs (printed at the start), the earliest at the
 #   back. What the gradients do depends on the run; over 1,000 epochs: with lr = 0.01 they are
-#   wide in the first few hundred epochs, widest at epoch 250, just before the jump, and from
-#   epoch 350 on they shrink towards 0 as the loss falls. With lr = 0.001 they *grow* over the
+#   wide in the first 300 epochs, while the loss falls fastest and jumps, and from epoch 350
+#   on they shrink towards 0 as the loss settles. With lr = 0.001 they *grow* over the
 #   1,000 epochs: that network is still in the middle of learning. With lr = 0.1 every
 #   gradient is exactly 0 except the output bias's: its ReLUs are dead, so no weight can
 #   change, and only the constant answer (P ≈ ½ everywhere) still moves.

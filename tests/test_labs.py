@@ -158,6 +158,14 @@ def by_prefix(results: dict, prefix: str):
     return value
 
 
+def assert_rungs_reach_least_squares(rungs: dict, reference) -> None:
+    """Lab 1: "Every rung ends within about 0.001 of the least-squares fit. The float32 rung 3
+    is the least precise" (its gap is 0.0009 to 0.0010 on the processors tried, so "about")."""
+    gaps = {name: gap(coef, reference) for name, coef in rungs.items()}
+    assert max(gaps.values()) < 2e-3, gaps
+    assert max(gaps, key=gaps.get) == "rung 3: nn.Linear", gaps
+
+
 LECTURE_FIT = [2.90, -1.99, 1.04, -1.02]  # lecture.md: the lecture's estimates of a, b, c, d
 
 
@@ -168,8 +176,7 @@ def test_lab1_every_rung_reaches_least_squares(labs):
     r = session.results
     reference = r["least squares"]
     assert set(r["rungs"]) == {"rung 1: numpy", "rung 2: autograd", "rung 3: nn.Linear"}
-    for name, coef in r["rungs"].items():
-        assert gap(coef, reference) < 1e-3, name  # "every rung ends within 0.001"
+    assert_rungs_reach_least_squares(r["rungs"], reference)
     # quick mode: the lecture's setting stops at a cap of 2,000 epochs, loss still falling
     assert r["raw: epochs"] == 2_000 and r["raw: still falling"]
     # the lecture's fit of its own sample is about one standard error from ours
@@ -198,8 +205,7 @@ def test_lab1_every_rung_reaches_least_squares(labs):
 @pytest.mark.xdist_group(LAB1)
 def test_lab1_full_mode_needs_the_lectures_100000_epochs(labs):
     r, _ = full_mode(labs, LAB1)
-    for name, coef in r["rungs"].items():
-        assert gap(coef, r["least squares"]) < 1e-3, name
+    assert_rungs_reach_least_squares(r["rungs"], r["least squares"])
     # the lecture's 100,000 epochs end at the cap, still falling, close to the least-squares
     # fit (so they are needed); they remove less than three digits of the slowest error
     assert r["raw: epochs"] == 100_000 and r["raw: still falling"]
@@ -275,9 +281,10 @@ def test_lab3_full_mode_reproduces_the_lecture(labs):
     assert acc["MLP 20-15-10-5"] == 1.0  # lecture: 1.00; "every test point is right"
     assert acc["MLP, outside r"] < 0.6  # lecture: 0.51, chance
     assert acc["polar MLP, outside r"] == 1.0  # "every point outside is classified right"
-    # The ReLU 12-6 text: every error is a false negative inside one central class-0 region.
-    assert r["ReLU 12-6: false positives"] == 0 and r["ReLU 12-6: false negatives"] > 0
-    assert r["ReLU 12-6: share called class 1 inside r_wrong"] == 0
+    # The ReLU 12-6 text reads its errors off the two lines it prints (which errors, and where,
+    # differ from one processor to another after 1,000 epochs); they add up to its accuracy.
+    wrong = r["ReLU 12-6: false positives"] + r["ReLU 12-6: false negatives"]
+    assert wrong == round((1 - acc["ReLU 12-6"]) * r["ReLU 12-6: test points"])
     # The linear model's losses end just under log 2.
     losses = r["linear: validation losses"]
     assert 0.6 < min(losses) <= losses[-1] < math.log(2)
@@ -324,15 +331,19 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says(labs):
     """The numbers behind lab 4's prose, in full mode (the student's mode)."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    r, _ = full_mode(labs, LAB4)
-    valid = {lr: r[f"lr = {lr}: validation losses"] for lr in ("0.001", "0.01", "0.1")}
+    r, out = full_mode(labs, LAB4)
+    valid = {lr: np.array(r[f"lr = {lr}: validation losses"]) for lr in ("0.001", "0.01", "0.1")}
     slow = valid["0.001"]
-    assert 0.3 < slow[-1] < 0.42 and 0.4 < slow[-1] / slow[0] < 0.6  # "about half"
-    assert valid["0.01"][-1] < 0.01
+    # "falls slowly all the way and ends at a half to three quarters of where it started"
+    assert 0.45 < slow[-1] / slow[0] < 0.75
+    assert slow[-100:].mean() < slow[-200:-100].mean()
+    assert valid["0.01"][-1] < 0.05  # "ends far lower (below 0.05)"
     assert min(valid["0.1"]) > 0.69  # "never leaves log 2"
+    # the jump is the run's own: the lab prints it where one exceeds 0.05
     jumps = np.diff(valid["0.01"])
-    assert jumps.max() > 0.05  # the lab prints the largest jump where one exceeds 0.05
-    jump = int(np.argmax(jumps)) + 1
+    if jumps.max() > 0.05:
+        jump = int(np.argmax(jumps)) + 1
+        assert jump <= 300 and f"largest jump: epoch {jump} → {jump + 1}," in out
 
     def spread(run, tag):
         events = EventAccumulator(str(run), size_guidance={"histograms": 0, "images": 0})
@@ -348,10 +359,10 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says(labs):
     events, lecture = spread(runs["lr0.01"], "grads/layers.hidden1.weight")
     steps = [e.step for e in events.Histograms("grads/layers.hidden1.weight")]
     assert steps == list(range(50, 1001, 50))
-    widest = steps[int(np.argmax(lecture))]
-    assert widest == 250 and 250 <= jump < 300  # "widest at epoch 250, just before the jump"
+    # "wide in the first 300 epochs …, and from epoch 350 on they shrink towards 0"
+    assert steps[int(np.argmax(lecture))] <= 300
     late = [s for s, e in zip(lecture, steps, strict=True) if e >= 350]
-    assert max(late) < 0.1 * max(lecture)  # "from epoch 350 on they shrink towards 0"
+    assert max(late) < 0.1 * max(lecture)
     assert len(events.Images("decision_boundary")) == 13
     _, growing = spread(runs["lr0.001"], "grads/layers.hidden1.weight")
     assert growing[-1] > 2 * growing[0]
