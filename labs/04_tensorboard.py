@@ -226,15 +226,19 @@ dllab.show(fig, "valid_loss", run)
 #
 # Over the lecture's 1,000 epochs (lr = 0.1: 100) the three rates show all of this:
 # lr = 0.001 falls slowly all the way and ends at a half to three quarters of where it
-# started; the lecture's 0.01 ends far lower (below 0.05), and on the machines we tried a jump
-# in its first 300 epochs threw it back up for a while; 0.1 never leaves $\log 2$. Its ReLUs
-# are dead from its first epochs on (the Histograms tab below shows it), so nothing can bring
-# it back: its 100 epochs end where 1,000 would, which is why its run is the short one.
+# started; the lecture's 0.01 ends far lower (below 0.05), and in most of our runs a jump
+# around epoch 250 threw it back up for a while (the line under it above says whether yours
+# had one, and where); 0.1 settles at $\log 2$ within its first epochs and never leaves it.
+# Its ReLUs are dead (the Histograms tab below shows it), so nothing can bring it back: its
+# 100 epochs end where 1,000 would, which is why its run is the short one.
 #
-# Your numbers can differ from these in their later epochs, and so can the jump: processors
-# round sums of floating-point numbers in slightly different orders, and over hundreds of
-# epochs these tiny differences grow into visibly different curves. The lines above are
-# your run's; the pattern of the three rates is the same everywhere.
+# After the first hundred epochs your numbers can differ from these, and so can the jump.
+# The maths library picks different vector instructions on different processors, and these
+# add up the numbers of a sum in different orders; each order rounds differently, so the same
+# code with the same seed gives results that differ in their last digits. Training feeds each
+# step's result into the next, and over hundreds of epochs these differences grow into
+# visibly different curves, most where training is close to unstable, as lr = 0.01 is at its
+# jump. The lines above are your run's; the pattern of the three rates is the same everywhere.
 #
 # ## Open TensorBoard
 # - **Terminal:** `./scripts/tensorboard.sh runs/04_tensorboard` serves every run of this lab
@@ -266,11 +270,12 @@ dllab.show(fig, "valid_loss", run)
 #   gradients) per layer, named as in the model: `layers.hidden1.weight`, …,
 #   `layers.output.bias`, every `HIST_EVERY` epochs (printed at the start), the earliest at the
 #   back. What the gradients do depends on the run; over 1,000 epochs: with lr = 0.01 they are
-#   wide in the first 300 epochs, while the loss falls fastest and jumps, and from epoch 350
-#   on they shrink towards 0 as the loss settles. With lr = 0.001 they *grow* over the
-#   1,000 epochs: that network is still in the middle of learning. With lr = 0.1 every
-#   gradient is exactly 0 except the output bias's: its ReLUs are dead, so no weight can
-#   change, and only the constant answer (P ≈ ½ everywhere) still moves.
+#   narrow at first, wide from about epoch 100 to 250, while the loss falls fastest, and from
+#   epoch 350 on they shrink towards 0 as the loss settles. With lr = 0.001 they *grow* over the
+#   1,000 epochs: that network is still in the middle of learning. With lr = 0.1, from its
+#   first histogram (epoch 50) on, every gradient is exactly 0 except the output bias's: its
+#   ReLUs are dead, so no weight can change, and only the constant answer (P ≈ ½ everywhere)
+#   still moves.
 # - **Graphs**: the model as traced from one batch: `input` → `MLP` → `output`, folded into
 #   one box. Double-click `MLP`, then `Sequential[layers]` inside it, to expand the chain
 #   `Linear[hidden1]` → `ReLU[relu1]` → … → `Linear[output]`.

@@ -338,12 +338,13 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says(labs):
     assert 0.45 < slow[-1] / slow[0] < 0.75
     assert slow[-100:].mean() < slow[-200:-100].mean()
     assert valid["0.01"][-1] < 0.05  # "ends far lower (below 0.05)"
-    assert min(valid["0.1"]) > 0.69  # "never leaves log 2"
-    # the jump is the run's own: the lab prints it where one exceeds 0.05
+    # "0.1 settles at log 2 within its first epochs and never leaves it"
+    assert np.abs(valid["0.1"][10:] - math.log(2)).max() < 0.005
+    # "in most of our runs a jump around epoch 250": the lab prints it where one exceeds 0.05
     jumps = np.diff(valid["0.01"])
     if jumps.max() > 0.05:
         jump = int(np.argmax(jumps)) + 1
-        assert jump <= 300 and f"largest jump: epoch {jump} → {jump + 1}," in out
+        assert 200 <= jump <= 300 and f"largest jump: epoch {jump} → {jump + 1}," in out
 
     def spread(run, tag):
         events = EventAccumulator(str(run), size_guidance={"histograms": 0, "images": 0})
@@ -359,8 +360,8 @@ def test_lab4_full_mode_curves_and_gradients_are_as_the_text_says(labs):
     events, lecture = spread(runs["lr0.01"], "grads/layers.hidden1.weight")
     steps = [e.step for e in events.Histograms("grads/layers.hidden1.weight")]
     assert steps == list(range(50, 1001, 50))
-    # "wide in the first 300 epochs …, and from epoch 350 on they shrink towards 0"
-    assert steps[int(np.argmax(lecture))] <= 300
+    # "narrow at first, wide from about epoch 100 to 250, … from epoch 350 on they shrink"
+    assert 100 <= steps[int(np.argmax(lecture))] <= 250 and lecture[0] < 0.1 * max(lecture)
     late = [s for s, e in zip(lecture, steps, strict=True) if e >= 350]
     assert max(late) < 0.1 * max(lecture)
     assert len(events.Images("decision_boundary")) == 13
