@@ -542,6 +542,14 @@ def test_training_step_with_sigmoid_and_bce_is_wrong_on_confident_logits():
         assert judge("training_step", _step(bce_module), seed=seed).status == PASSED
 
 
+def test_mlp_forward_with_a_relu_at_the_end_is_wrong_on_every_draw():
+    """Random layers alone gave every output the same sign in some draws (2 of 30 seeds), and
+    there a ReLU after the last layer passed; the inputs now straddle 0 in every draw."""
+    relu_at_the_end = EXERCISES["mlp_forward"].mistake("relu_on_output").wrong
+    for seed in range(30):
+        assert judge("mlp_forward", relu_at_the_end, seed=seed).status == WRONG, seed
+
+
 def _epoch(loss_of):
     def train_epoch(model, optimizer, X, y, order, batch_size):
         losses = []

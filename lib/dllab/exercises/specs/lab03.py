@@ -36,9 +36,16 @@ def train_epoch(model, optimizer, X, y, order, batch_size):
 
 
 def _layer_stack(rng):
+    """Layers and at least two inputs whose outputs lie on both sides of 0 (the last bias is
+    shifted to put 0 halfway between the lowest and the highest), so that an answer that
+    changes only the negative or only the positive outputs (a ReLU at the end) shows."""
     torch.manual_seed(int(rng.integers(2**31)))
     layers = [nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 4), nn.Tanh(), nn.Linear(4, 1)]
-    return {"layers": layers, "x": torch.randn(int(rng.integers(1, 9)), 3)}
+    x = torch.randn(int(rng.integers(2, 9)), 3)
+    with torch.no_grad():
+        out = mlp_forward(layers, x)
+        layers[-1].bias -= (out.min() + out.max()) / 2
+    return {"layers": layers, "x": x}
 
 
 def _point_inputs(rng):
@@ -217,6 +224,12 @@ EXERCISES = {
                 "return the last layer's output as it is, the logits: the loss "
                 "(binary_cross_entropy_with_logits) applies the sigmoid",
                 lambda layers, x: torch.sigmoid(mlp_forward(layers, x)),
+            ),
+            Mistake(
+                "relu_on_output",
+                "return the last layer's output as it is: a ReLU after it turns every negative "
+                "logit into 0, so the network can no longer say class 0 with confidence",
+                lambda layers, x: torch.relu(mlp_forward(layers, x)),
             ),
         ),
         raised={
