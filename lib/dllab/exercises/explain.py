@@ -28,7 +28,8 @@ class Trial:
 
 
 def usual_mistake(trial: Trial) -> str:
-    """A usual mistake of the spec that gives exactly the answer's result."""
+    """A usual mistake of the spec that gives exactly the answer's result, here and on another
+    input: on an edge case (α = 1, say) different mistakes can give the same number."""
     if trial.got is None:
         return ""
     exercise = trial.exercise
@@ -38,9 +39,27 @@ def usual_mistake(trial: Trial) -> str:
             wrong = normalize(exercise, wrong_args, mistake.wrong(*wrong_args.values()))
         except Exception:  # a mistake that fails on these inputs matches nothing
             continue
-        if difference(wrong, trial.got, "", exercise.rtol) is None:
+        if difference(wrong, trial.got, "", exercise.rtol) is None and _same_elsewhere(
+            trial, mistake.wrong
+        ):
             return f". Hint: {mistake.hint}"
     return ""
+
+
+def _same_elsewhere(trial: Trial, wrong: Callable) -> bool:
+    """Whether the answer and a mistake also agree on the input drawn from the next seed (each
+    called on its own copy, since an answer may change its inputs)."""
+    exercise = trial.exercise
+    results = []
+    for function in (trial.student, wrong):
+        args = draw(exercise, trial.seed + 1)
+        try:
+            results.append(normalize(exercise, args, function(*args.values())))
+        except Exception:
+            results.append(None)
+    if results[0] is None or results[1] is None:
+        return results[0] is None and results[1] is None
+    return difference(results[1], results[0], "", exercise.rtol) is None
 
 
 def _generic(expected, got, batch: int | None) -> str | None:
