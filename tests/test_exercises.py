@@ -487,6 +487,17 @@ def _log_uniform_shuffled_grid(low, high, size, rng):
     return rng.permutation(np.logspace(np.log10(low), np.log10(high), size, endpoint=False))
 
 
+def _log_uniform_choosing_from_20_values(low, high, size, rng):
+    return rng.choice(np.logspace(np.log10(low), np.log10(high), 20), size)
+
+
+def test_log_uniform_choosing_from_a_fixed_set_is_wrong_on_every_draw():
+    """Twenty log-spaced values to choose from passed the distribution test on 3 of 30 seeds."""
+    for seed in range(30):
+        verdict = judge("log_uniform", _log_uniform_choosing_from_20_values, seed=seed)
+        assert verdict.status == WRONG and "distinct values among" in verdict.message, seed
+
+
 def _log_uniform_mixing_the_global_generator(low, high, size, rng):
     samples = np.exp(rng.uniform(np.log(low), np.log(high), size))
     return samples[np.random.permutation(size)]  # noqa: NPY002 (the mistake under test)
@@ -591,6 +602,16 @@ def test_training_step_detach_is_not_told_about_item_and_yes_no_reads_yes_no():
 
 
 # ---------------------------------------------------------------- hints about the mistake made
+
+
+def test_a_mistake_that_only_coincides_on_an_edge_case_gets_no_hint():
+    """At α = 1, √(2 / (1 + α)²) gives 0.7071 like the known mistake √2 / (1 + α²); the hint
+    of that mistake ("the square root covers the whole fraction") would describe a mistake this
+    answer did not make. The known mistake itself still gets it."""
+    squared_sum = judge("leaky_relu_gain", lambda alpha: (2 / (1 + alpha) ** 2) ** 0.5, seed=0)
+    assert squared_sum.status == WRONG and "Hint" not in squared_sum.message
+    known = EXERCISES["leaky_relu_gain"].mistake("sqrt_of_numerator")
+    assert judge("leaky_relu_gain", known.wrong, seed=0).message.endswith(known.hint)
 
 
 def test_changing_x_in_place_is_told_about_x_not_dout():

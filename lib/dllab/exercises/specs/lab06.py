@@ -61,10 +61,10 @@ def _samples_contract(args, returned, before):
 
 
 def _log_uniform_compare(args, expected, got):
-    """What the exercise asks of the samples, whatever the recipe: all within [low, high], and
-    spread evenly on a log scale as independent draws are (a Kolmogorov–Smirnov distance
-    within chance for `size` draws: above 3/√size by chance with probability about 3e-8, below
-    0.25/√size, as a grid is, about as rarely)."""
+    """What the exercise asks of the samples, whatever the recipe: all within [low, high], no
+    value twice, and spread evenly on a log scale as independent draws are (a Kolmogorov–Smirnov
+    distance within chance for `size` draws: above 3/√size by chance with probability about
+    3e-8, below 0.25/√size, as a grid is, about as rarely)."""
     low, high = args["low"], args["high"]
     x = np.asarray(got, dtype=float)
     outside = ~(np.isfinite(x) & (x >= low * (1 - 1e-12)) & (x <= high * (1 + 1e-12)))
@@ -73,6 +73,13 @@ def _log_uniform_compare(args, expected, got):
         return (
             f"samples at index ({i},): expected a value in [low, high) = [{low:.4g}, "
             f"{high:.4g}), got {x[i]:.6g} ({int(outside.sum())} of {len(x)} lie outside)"
+        )
+    distinct = len(np.unique(x))
+    if distinct < len(x):  # float64 draws from a continuous range repeat with odds about 1e-9
+        return (
+            f"samples: only {distinct} distinct values among {len(x)}: they come from a fixed "
+            "set of values (a grid, a list to choose from, rounding), not from the continuous "
+            "range between low and high"
         )
     u = np.sort((np.log(x) - np.log(low)) / (np.log(high) - np.log(low)))
     n = len(u)
