@@ -561,6 +561,16 @@ def test_mlp_forward_with_a_relu_at_the_end_is_wrong_on_every_draw():
         assert judge("mlp_forward", relu_at_the_end, seed=seed).status == WRONG, seed
 
 
+def test_mlp_forward_detached_is_wrong_because_the_loss_needs_its_graph():
+    def detached(layers, x):
+        for layer in layers:
+            x = layer(x).detach()
+        return x
+
+    verdict = judge("mlp_forward", detached, seed=0)
+    assert verdict.status == WRONG and "output has no graph" in verdict.message
+
+
 def _epoch(loss_of):
     def train_epoch(model, optimizer, X, y, order, batch_size):
         losses = []

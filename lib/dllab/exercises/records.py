@@ -79,12 +79,14 @@ class NumpyArray:
 class TorchTensor:
     """A torch tensor with the dtype and device of the argument `like`.
 
-    several: what to say when a list or tuple comes back instead (None: judge it as a value)."""
+    several: what to say when a list or tuple comes back instead (None: judge it as a value).
+    graph: the result must carry autograd's graph (requires_grad), as a model's output does."""
 
     label: str
     like: str
     why: str
     several: str | None = None
+    graph: bool = False
 
     def problem(self, args: dict, value, before: dict | None = None) -> str | None:
         if self.several and isinstance(value, list | tuple):
@@ -106,6 +108,11 @@ class TorchTensor:
             return (
                 f"{self.label} is on {value.device}, the input on {like.device}: keep the "
                 "result on the input's device"
+            )
+        if self.graph and not value.requires_grad:
+            return (
+                f"{self.label} has no graph (requires_grad is False: it was detached, or computed "
+                f"under torch.no_grad()); {self.why}, and the gradients flow back through it"
             )
         return None
 

@@ -192,6 +192,7 @@ EXERCISES = {
             like="x",
             why="the model's output feeds the loss",
             several="return only the last layer's output, one tensor",
+            graph=True,
         ),
         in_place={
             "layers": "leave the list of layers as it is (no pop or remove): loop over it",
