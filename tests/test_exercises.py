@@ -624,6 +624,14 @@ def test_a_mistake_that_only_coincides_on_an_edge_case_gets_no_hint():
     assert judge("leaky_relu_gain", known.wrong, seed=0).message.endswith(known.hint)
 
 
+def test_a_factor_of_the_batch_size_is_named_without_guessing_sum_or_mean():
+    """bce_grad is the gradient of a mean: dividing by N twice is one division too many (not
+    "sum, don't average", which this answer did not do); not dividing at all is a known mistake."""
+    twice = judge("bce_grad", lambda p, y: (p - y) / (p * (1 - p)) / len(p) ** 2, seed=0)
+    assert twice.status == WRONG
+    assert twice.message.endswith("times too small: one division by N too many")
+
+
 def test_changing_x_in_place_is_told_about_x_not_dout():
     def in_place(dout, x):
         x[x <= 0] = 0

@@ -73,9 +73,9 @@ def _generic(expected, got, batch: int | None) -> str | None:
         return "the result is transposed: a transpose is missing or extra"
     if batch and batch > 1 and e.shape == g.shape:
         if np.allclose(g, e * batch, rtol=1e-6):
-            return f"the values are {batch} (the batch size) times too large: divide by N"
+            return f"the values are {batch} (the batch size) times too large: a division by N is missing"
         if np.allclose(g, e / batch, rtol=1e-6):
-            return f"the values are {batch} (the batch size) times too small: sum, don't average"
+            return f"the values are {batch} (the batch size) times too small: one division by N too many"
     return None
 
 
