@@ -603,6 +603,21 @@ def test_training_step_logging_nothing_or_another_tag_gets_one_message():
     assert "got -1" not in nothing + other
 
 
+@pytest.mark.parametrize(
+    ("reduce_fx", "status"), [("sum", WRONG), ("avg", PASSED), (torch.mean, PASSED)]
+)
+def test_training_step_must_log_the_epochs_mean(reduce_fx, status):
+    def training_step(self, batch, batch_idx):
+        X, y = batch
+        loss = _stable_bce(self(X), y)
+        self.log("loss/train", loss, on_step=False, on_epoch=True, reduce_fx=reduce_fx)
+        return loss
+
+    verdict = judge("training_step", training_step, seed=0)
+    assert verdict.status == status, verdict.message
+    assert status == PASSED or "reduce_fx='sum'" in verdict.message
+
+
 def test_training_step_detach_is_not_told_about_item_and_yes_no_reads_yes_no():
     detached = judge("training_step", _step(_stable_bce, returned=lambda loss: loss.detach()))
     assert "has no graph" in detached.message and ".item()" not in detached.message

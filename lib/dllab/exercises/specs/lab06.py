@@ -249,6 +249,13 @@ def _step_contract(args, returned, before):
             "on_epoch=True); Lightning's default in training_step logs every step instead, "
             "and the lab's curves are per epoch"
         )
+    reduce_fx = given.get("reduce_fx", "mean")  # Lightning reads "avg" and torch.mean as mean
+    if not (reduce_fx is torch.mean or str(reduce_fx).lower() in ("mean", "avg")):
+        return (
+            f"the loss is logged with reduce_fx={reduce_fx!r}; leave Lightning's "
+            "default, the mean: the epoch's point is then the mean minibatch loss, as in the "
+            "lab's other curves"
+        )
     return None
 
 
