@@ -88,10 +88,14 @@ def generic_mistake(trial: Trial) -> str:
     ]
     batch = len(arrays[0]) if arrays else None
     expected, got = trial.expected, trial.got
-    both = isinstance(expected, tuple) and isinstance(got, tuple)
-    for e, g in zip(expected, got, strict=False) if both else [(expected, got)]:
-        if hint := _generic(e, g, batch):
-            return f". Hint: {hint}"
+    if isinstance(expected, tuple) and isinstance(got, tuple):
+        # the output the message shows (the first that differs), not another one
+        pairs = zip(expected, got, strict=False)
+        expected, got = next(
+            ((e, g) for e, g in pairs if difference(e, g, "", trial.exercise.rtol)), (None, None)
+        )
+    if hint := _generic(expected, got, batch):
+        return f". Hint: {hint}"
     return ""
 
 
