@@ -74,12 +74,13 @@ def _log_uniform_compare(args, expected, got):
             f"samples at index ({i},): expected a value in [low, high) = [{low:.4g}, "
             f"{high:.4g}), got {x[i]:.6g} ({int(outside.sum())} of {len(x)} lie outside)"
         )
-    distinct = len(np.unique(x))
-    if distinct < len(x):  # float64 draws from a continuous range repeat with odds about 1e-9
+    values, counts = np.unique(x, return_counts=True)
+    if len(values) < len(x):  # float64 draws from a continuous range repeat with odds about 1e-9
+        most = int(np.argmax(counts))
         return (
-            f"samples: only {distinct} distinct values among {len(x)}: they come from a fixed "
-            "set of values (a grid, a list to choose from, rounding), not from the continuous "
-            "range between low and high"
+            f"samples: only {len(values)} distinct values among {len(x)} ({values[most]:.6g} "
+            f"appears {counts[most]} times); draws from the continuous range between low and "
+            "high do not repeat a value"
         )
     u = np.sort((np.log(x) - np.log(low)) / (np.log(high) - np.log(low)))
     n = len(u)
