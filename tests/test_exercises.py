@@ -496,6 +496,11 @@ def test_log_uniform_choosing_from_a_fixed_set_is_wrong_on_every_draw():
     for seed in range(30):
         verdict = judge("log_uniform", _log_uniform_choosing_from_20_values, seed=seed)
         assert verdict.status == WRONG and "distinct values among" in verdict.message, seed
+    # clipped samples repeat low and high: the message names the repeated value
+    clipped = judge(
+        "log_uniform", lambda low, high, size, rng: rng.uniform(0, 2 * high, size).clip(low, high)
+    )
+    assert re.search(r"\(\S+ appears \d+ times\)", clipped.message), clipped.message
 
 
 def _log_uniform_mixing_the_global_generator(low, high, size, rng):
@@ -645,6 +650,44 @@ def test_a_factor_of_the_batch_size_is_named_without_guessing_sum_or_mean():
     twice = judge("bce_grad", lambda p, y: (p - y) / (p * (1 - p)) / len(p) ** 2, seed=0)
     assert twice.status == WRONG
     assert twice.message.endswith("times too small: one division by N too many")
+
+
+def test_a_generic_hint_is_about_the_output_the_message_shows():
+    """dx doubled and dW negated: the message shows dx, so no hint about a sign (dW's)."""
+    verdict = judge(
+        "linear_backward", lambda dout, x, W: (dout @ W.T * 2, -(x.T @ dout), dout.sum(0))
+    )
+    assert "dx at index" in verdict.message
+    assert "wrong sign" not in verdict.message
+    # the sign alone on dx: the hint is about dx
+    negated = judge("linear_backward", lambda dout, x, W: (-(dout @ W.T), x.T @ dout, dout.sum(0)))
+    assert (
+        "dx at index" in negated.message
+        and "Hint: every value has the wrong sign" in negated.message
+    )
+
+
+def test_flushing_the_writer_is_allowed():
+    def log_losses(writer, history, epoch):
+        writer.add_scalar("loss/train", history.train_loss[-1], epoch)
+        writer.add_scalar("loss/valid", history.valid_loss[-1], epoch)
+        writer.flush()
+
+    assert judge("log_losses", log_losses).status == PASSED
+
+
+def test_polar_features_may_check_its_input_in_an_if():
+    """An if on a tensor reads one value (it works on a GPU): only a detour through numpy or
+    Python numbers is told it works only in the CPU's memory."""
+
+    def guarded(x):
+        r = torch.linalg.vector_norm(x, dim=1)
+        if (r == 0).any():
+            raise ValueError("a point at the origin has no angle")
+        theta = torch.atan2(x[:, 1], x[:, 0])
+        return torch.stack([theta.cos(), theta.sin(), r.cos(), r.sin()], dim=1)
+
+    assert judge("polar_features", guarded).status == PASSED
 
 
 def test_changing_x_in_place_is_told_about_x_not_dout():
