@@ -163,9 +163,6 @@ if [[ ! -e "$VENV" ]]; then
 fi
 
 site="$("$VPY" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
-platlib="$("$VPY" -c 'import sysconfig; print(sysconfig.get_path("platlib"))')"
-site_dirs=("$site")
-[[ -z "$platlib" || "$platlib" -ef "$site" ]] || site_dirs+=("$platlib")
 [[ -w "$site" ]] ||
     die "cannot write to $site (it belongs to $(stat -c '%U:%G' "$site" 2>/dev/null)); this is $(id -un) with groups $(id -Gn)"
 
@@ -209,6 +206,9 @@ if ! "$VPY" "$REPO/scripts/locks.py" check --quiet "$LOCK"; then
     pip_install "${constraints[@]}" --no-compile -r "$LOCK"
     rm -rf -- "$wheels"
     say "compiling the installed Python files to bytecode, on $(nproc 2>/dev/null || echo all) cores"
+    platlib="$("$VPY" -c 'import sysconfig; print(sysconfig.get_path("platlib"))')"
+    site_dirs=("$site")
+    [[ -z "$platlib" || "$platlib" -ef "$site" ]] || site_dirs+=("$platlib")
     # Status ignored: a few files of the packages are not valid Python 3.11 (torch's Python 3.12
     # test helpers), as pip's own compile step ignores them; Python reads any file it failed on
     # from source.
