@@ -46,20 +46,25 @@ def usual_mistake(trial: Trial) -> str:
     return ""
 
 
+_FAILED = object()  # what _on_next_draw gives for a function that raised
+
+
+def _on_next_draw(trial: Trial, function: Callable):
+    """function's result (normalized) on the input drawn from the check's next seed, a fresh
+    copy for each call since a function may change its inputs; _FAILED if it raised."""
+    args = draw(trial.exercise, trial.seed + 1)
+    try:
+        return normalize(trial.exercise, args, function(*args.values()))
+    except Exception:
+        return _FAILED
+
+
 def _same_elsewhere(trial: Trial, wrong: Callable) -> bool:
-    """Whether the answer and a mistake also agree on the input drawn from the next seed (each
-    called on its own copy, since an answer may change its inputs)."""
-    exercise = trial.exercise
-    results = []
-    for function in (trial.student, wrong):
-        args = draw(exercise, trial.seed + 1)
-        try:
-            results.append(normalize(exercise, args, function(*args.values())))
-        except Exception:
-            results.append(None)
-    if results[0] is None or results[1] is None:
-        return results[0] is None and results[1] is None
-    return difference(results[1], results[0], "", exercise.rtol) is None
+    """Whether the answer and a mistake also agree on the input drawn from the next seed."""
+    mine, theirs = _on_next_draw(trial, trial.student), _on_next_draw(trial, wrong)
+    if mine is _FAILED or theirs is _FAILED:
+        return mine is theirs
+    return difference(theirs, mine, "", trial.exercise.rtol) is None
 
 
 def _generic(expected, got, batch: int | None) -> str | None:
@@ -146,10 +151,8 @@ def constant_result(trial: Trial) -> str:
     other = draw(exercise, trial.seed + 1)
     if other == args:
         return ""
-    try:
-        again = normalize(exercise, other, student(*other.values()))
-        reference = normalize(exercise, other, exercise.reference(*other.values()))
-    except Exception:
+    again, reference = _on_next_draw(trial, student), _on_next_draw(trial, exercise.reference)
+    if again is _FAILED or reference is _FAILED:
         return ""
     if difference(trial.got, again, "", 1e-12) is None and difference(
         trial.got, reference, "", 1e-6
