@@ -66,17 +66,26 @@ def test_a_your_turn_cell_is_found_by_its_check_cell_not_its_comment():
     assert cells.your_turn_cells(code) == {1: "he_std"}
 
 
-def test_looking_up_an_exercise_imports_only_its_labs_spec():
+@pytest.mark.parametrize(
+    ("answer", "spec"),
+    [
+        ("check('relu_backward', lambda dout, x: dout * (x > 0))", "lab02"),
+        # lab 6's other exercise needs Lightning; this one does not import it
+        ("from dllab.lightning.search import log_uniform as f\ncheck('log_uniform', f)", "lab06"),
+    ],
+)
+def test_looking_up_an_exercise_imports_only_its_labs_spec(answer, spec):
     code = (
         "import sys\n"
         "from dllab.exercises import check\n"
-        "check('relu_backward', lambda dout, x: dout * (x > 0))\n"
+        f"{answer}\n"
         "loaded = sorted(m for m in sys.modules if m.startswith('dllab.exercises.specs.'))\n"
         "print(loaded, 'lightning' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-1] == "['dllab.exercises.specs.lab02'] False"
+    assert "passed" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"['dllab.exercises.specs.{spec}'] False"
 
 
 def test_mistake_ids_are_unique_and_a_mistake_is_found_by_its_id():

@@ -1,6 +1,5 @@
 """Exercises of lab 6 (Lightning and random search): references, random inputs, usual mistakes."""
 
-import lightning as L
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -135,6 +134,8 @@ def _module(rng):
     """A small LightningModule as training_step sees it: self(X) gives logits, self.device and
     the rest of Lightning's API are there, and self.log / self.log_dict record what is logged
     with its options."""
+    # Imported here: judging log_uniform, or looking up any other exercise, needs no Lightning.
+    import lightning as L
 
     class Module(L.LightningModule):
         described_as = "a small LightningModule (self(X) gives logits)"
