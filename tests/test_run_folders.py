@@ -76,7 +76,7 @@ def test_finish_run_never_replaces_another_run(tmp_path):
 
 # A lab 4 run as the lab writes it: folder, SummaryWriter, many epochs, then finish_run.
 WRITER = """
-import signal, sys, time
+import os, signal, sys, time
 # Ctrl-C's default, which a test runner's worker process may have left ignored for its children
 signal.signal(signal.SIGINT, signal.default_int_handler)
 from torch.utils.tensorboard import SummaryWriter
@@ -89,7 +89,9 @@ with SummaryWriter(log_dir, flush_secs=FLUSH_SECS) as writer:
         writer.add_scalar("loss/train", 1 / epoch, epoch)
         if epoch == 50:
             writer.flush()
-            print("writing", flush=True)
+            # one write: print() writes the word and the newline apart, and the runs started
+            # beside this one on the same pipe would cut in between ("writingwriting")
+            os.write(1, b"writing\\n")
         time.sleep(0.001)
 finish_run(log_dir)
 """
