@@ -374,15 +374,21 @@ def test_in_the_container_a_host_dot_venv_is_kept_and_named(tmp_path):
 @pytest.mark.parametrize("switch, reloads", [(None, True), ("0", False)], ids=["default", "off"])
 def test_kernels_of_the_environment_reload_edited_modules(monkeypatch, switch, reloads):
     """setup.sh's kernel config: %autoreload 2 in every kernel, unless LAB_AUTORELOAD=0."""
-    from jupyter_client.manager import start_new_kernel
+    from jupyter_client.manager import KernelManager
+
+    from dllab.exercises.notebook import local_sockets
 
     if switch is None:
         monkeypatch.delenv("LAB_AUTORELOAD", raising=False)
     else:
         monkeypatch.setenv("LAB_AUTORELOAD", switch)
-    km, kc = start_new_kernel(kernel_name="python3")
+    km = KernelManager(kernel_name="python3", **local_sockets())
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
     printed = []
     try:
+        kc.wait_for_ready(timeout=60)
         kc.execute_interactive(
             "magics = get_ipython().magics_manager.registry.get('AutoreloadMagics')\n"
             "print(bool(magics and magics._reloader.enabled))",

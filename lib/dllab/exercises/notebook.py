@@ -1,13 +1,16 @@
 """Run a percent-cell file (# %%) through a real Jupyter kernel, as VS Code does."""
 
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 import jupytext
 import nbformat
+from jupyter_core.paths import jupyter_runtime_dir
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 from dllab.exercises import cells
 
@@ -19,14 +22,31 @@ def your_turn_cells(nb) -> dict[int, str]:
     return {code[k]: name for k, name in found.items()}
 
 
+def local_sockets() -> dict:
+    """KernelManager settings for a kernel that talks to its client over Unix sockets in
+    Jupyter's private runtime folder, not over TCP ports: two kernels started at the same moment
+    (check.sh beside a notebook, parallel tests) could pick the same free port, and the second
+    then dies with "Address already in use". TCP ({}) where ZeroMQ has no such sockets
+    (Windows) or the runtime folder's path is too long for one."""
+    if os.name == "nt":
+        return {}
+    runtime = jupyter_runtime_dir()
+    prefix = os.path.join(runtime, f"dllab-{uuid.uuid4().hex[:12]}")  # sockets <prefix>-1 … -5
+    if len(os.fsencode(prefix)) > 100:  # a socket's path has at most 103 bytes on macOS
+        return {}
+    os.makedirs(runtime, mode=0o700, exist_ok=True)
+    return {"transport": "ipc", "ip": prefix}
+
+
 def kernel_client(nb, path: Path, timeout: int) -> NotebookClient:
     """A client that runs `nb` in a fresh kernel, with the folder of `path` as working directory."""
     return NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
-        # The kernel runs on this machine only; its warning about unencrypted local TCP would
-        # be the first thing a student reads. Errors still show.
+        config=Config({"KernelManager": local_sockets()}),
+        # The kernel runs on this machine only; its warning about unencrypted local TCP (on
+        # Windows) would be the first thing a student reads. Errors still show.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(path.parent)}},
     )
