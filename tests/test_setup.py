@@ -372,33 +372,22 @@ def test_in_the_container_a_host_dot_venv_is_kept_and_named(tmp_path):
 
 @pytest.mark.kernel
 @pytest.mark.parametrize("switch, reloads", [(None, True), ("0", False)], ids=["default", "off"])
-def test_kernels_of_the_environment_reload_edited_modules(monkeypatch, switch, reloads):
+def test_kernels_of_the_environment_reload_edited_modules(tmp_path, monkeypatch, switch, reloads):
     """setup.sh's kernel config: %autoreload 2 in every kernel, unless LAB_AUTORELOAD=0."""
-    from jupyter_client.manager import KernelManager
-
-    from dllab.exercises.notebook import local_sockets
+    from kernel import execute, text_output
 
     if switch is None:
         monkeypatch.delenv("LAB_AUTORELOAD", raising=False)
     else:
         monkeypatch.setenv("LAB_AUTORELOAD", switch)
-    km = KernelManager(kernel_name="python3", **local_sockets())
-    km.start_kernel()
-    kc = km.client()
-    kc.start_channels()
-    printed = []
-    try:
-        kc.wait_for_ready(timeout=60)
-        kc.execute_interactive(
-            "magics = get_ipython().magics_manager.registry.get('AutoreloadMagics')\n"
-            "print(bool(magics and magics._reloader.enabled))",
-            output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
-            timeout=60,
-        )
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    assert "".join(printed).strip() == str(reloads)
+    # not autoreload.py: the kernel runs in tmp_path, and "%load_ext autoreload" would import it
+    cell = tmp_path / "reload_check.py"
+    cell.write_text(
+        "# %%\n"
+        "magics = get_ipython().magics_manager.registry.get('AutoreloadMagics')\n"
+        "print(bool(magics and magics._reloader.enabled))\n"
+    )
+    assert text_output(execute(cell, timeout=60)).strip() == str(reloads)
 
 
 def test_heartbeat_speaks_when_the_command_is_quiet_and_passes_its_status_on():

@@ -22,7 +22,7 @@ def your_turn_cells(nb) -> dict[int, str]:
     return {code[k]: name for k, name in found.items()}
 
 
-def local_sockets() -> dict:
+def _local_sockets() -> dict:
     """KernelManager settings for a kernel that talks to its client over Unix sockets in
     Jupyter's private runtime folder, not over TCP ports: two kernels started at the same moment
     (check.sh beside a notebook, parallel tests) could pick the same free port, and the second
@@ -44,9 +44,10 @@ def kernel_client(nb, path: Path, timeout: int) -> NotebookClient:
         nb,
         timeout=timeout,
         kernel_name="python3",
-        config=Config({"KernelManager": local_sockets()}),
-        # The kernel runs on this machine only; its warning about unencrypted local TCP (on
-        # Windows) would be the first thing a student reads. Errors still show.
+        config=Config({"KernelManager": _local_sockets()}),
+        # The kernel runs on this machine only; its warning about unencrypted local TCP (where
+        # _local_sockets falls back to TCP) would be the first thing a student reads. Errors
+        # still show.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(path.parent)}},
     )
